@@ -1,0 +1,49 @@
+# ecrsynth — build, test and demo. Everything a fresh machine needs is installed by `make deps`.
+SWIFT     ?= swift
+PREFIX    ?= /usr/local
+PYTHON    ?= python3
+CFN_LINT_VERSION ?= 1.51.0
+BIN       := .build/release/ecrsynth
+DEMO_SPEC := Fixtures/example/ecrsynth.yaml
+
+.PHONY: all deps build test unit-tests lint-templates demo install clean
+
+all: build
+
+# System and Python packages: libyaml (through pkg-config) for the parser, cfn-lint for the checks.
+deps:
+	@if ! pkg-config --exists yaml-0.1 2>/dev/null; then \
+		echo "installing libyaml-dev and pkg-config"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libyaml-dev pkg-config; \
+	fi
+	@if ! $(PYTHON) -m cfnlint --version >/dev/null 2>&1; then \
+		echo "installing cfn-lint $(CFN_LINT_VERSION)"; \
+		$(PYTHON) -m pip install -q "cfn-lint==$(CFN_LINT_VERSION)"; \
+	fi
+
+build: deps
+	$(SWIFT) build -c release --static-swift-stdlib --product ecrsynth
+
+test: deps unit-tests lint-templates
+
+unit-tests:
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build
+
+# Every template the tests compare against passes cfn-lint with no error or warning.
+lint-templates:
+	@files=$$(find Fixtures/synth -name '*.template.json' | sort); \
+	echo "cfn-lint: $$(echo $$files | wc -w) templates"; \
+	$(PYTHON) -m cfnlint --format parseable -- $$files && echo "cfn-lint: clean"
+
+demo: build
+	$(BIN) validate $(DEMO_SPEC)
+	$(BIN) synth $(DEMO_SPEC) -o ecrsynth.out
+	@echo; echo "ecrsynth.out/:"; find ecrsynth.out -type f | sort
+
+install: build
+	install -d $(DESTDIR)$(PREFIX)/bin
+	install -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/bin/ecrsynth
+
+clean:
+	rm -rf .build ecrsynth.out

@@ -1,0 +1,50 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "ecrsynth",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "ecrsynth", targets: ["ecrsynth"]),
+        .library(name: "ECRSynthKit", targets: ["ECRSynthKit"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-collections", from: "1.1.0"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CYAML",
+            pkgConfig: "yaml-0.1",
+            providers: [.apt(["libyaml-dev"])]
+        ),
+        .target(name: "YAML", dependencies: ["CYAML"]),
+        .target(
+            name: "ECRSpec",
+            dependencies: [
+                "YAML",
+                .product(name: "OrderedCollections", package: "swift-collections"),
+            ]
+        ),
+        .target(
+            name: "ECRSynthKit",
+            dependencies: [
+                "ECRSpec",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "OrderedCollections", package: "swift-collections"),
+            ]
+        ),
+        .executableTarget(
+            name: "ecrsynth",
+            dependencies: [
+                "ECRSynthKit",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "YAMLTests", dependencies: ["YAML"]),
+        .testTarget(name: "ECRSpecTests", dependencies: ["ECRSpec"]),
+        .testTarget(name: "ECRSynthKitTests", dependencies: ["ECRSynthKit"]),
+        .testTarget(name: "CLITests", dependencies: ["ECRSynthKit"]),
+    ]
+)

@@ -1,0 +1,211 @@
+import YAML
+
+/// Decodes lifecycle rules with the CDK's checks (in its order) and ECR's own.
+struct LifecycleDecoder {
+    let findings: Findings
+
+    static let keys = [
+        "description", "rulePriority", "tagStatus", "tagPrefixList", "tagPatternList", "maxImageCount",
+        "maxImageAge", "maxTimeSinceLastPull", "maxTimeInArchive", "storageClass", "action",
+    ]
+    static let limitKeys = ["maxImageCount", "maxImageAge", "maxTimeSinceLastPull", "maxTimeInArchive"]
+
+    func decode(_ items: [Node], listMark: Mark) -> [LifecycleRule] {
+        if items.count > 50 {
+            findings.error("\(items.count) lifecycle rules; ECR allows at most 50 in one policy", at: listMark)
+        }
+        var rules: [LifecycleRule] = []
+        var anyRule: [StorageClass: Mark] = [:]
+        var untaggedRule: [StorageClass: Mark] = [:]
+        var selections: [String: Mark] = [:]
+        for item in items {
+            guard let rule = decodeRule(item) else { continue }
+            let cls = rule.effectiveStorageClass
+            switch rule.tagStatus {
+            case .any:
+                if let first = anyRule[cls] {
+                    findings.error(
+                        "only one lifecycle rule per storage class may have tagStatus 'any'", at: rule.mark,
+                        notes: [.init("the first 'any' rule is here", at: first)])
+                } else {
+                    anyRule[cls] = rule.mark
+                }
+            case .untagged:
+                if let first = untaggedRule[cls] {
+                    findings.error(
+                        "only one lifecycle rule per storage class may select untagged images", at: rule.mark,
+                        notes: [.init("the first 'untagged' rule is here", at: first)])
+                } else {
+                    untaggedRule[cls] = rule.mark
+                }
+            case .tagged:
+                let list = (rule.tagPrefixList.map { "prefix:" + $0.sorted().joined(separator: "\u{0}") })
+                    ?? ("pattern:" + (rule.tagPatternList ?? []).sorted().joined(separator: "\u{0}"))
+                let key = cls.rawValue + "|" + list
+                if let first = selections[key] {
+                    findings.error(
+                        "another rule of the same storage class already selects these tags; ECR requires a unique set per storage class",
+                        at: rule.mark, notes: [.init("the same selection is here", at: first)])
+                } else {
+                    selections[key] = rule.mark
+                }
+            }
+            rules.append(rule)
+        }
+        return rules
+    }
+
+    func decodeRule(_ node: Node) -> LifecycleRule? {
+        guard let f = Fields(node, known: Self.keys, what: "a lifecycle rule", findings: findings) else { return nil }
+        let description = f.string("description")?.value
+        let priority = f.int("rulePriority", min: 1)
+        let explicitStatus = f.enumeration("tagStatus", TagStatus.self)
+        let prefixes = f.stringList("tagPrefixList")
+        let patterns = f.stringList("tagPatternList")
+        var ok = !(f.has("rulePriority") && priority == nil) && !(f.has("tagStatus") && explicitStatus == nil)
+            && !(f.has("tagPrefixList") && prefixes == nil) && !(f.has("tagPatternList") && patterns == nil)
+
+        // 1. The CDK's default: tagged when a tag list is present (even an empty one), else any.
+        let status = explicitStatus ?? (f.has("tagPrefixList") || f.has("tagPatternList") ? .tagged : .any)
+        let prefixList = prefixes?.map(\.value)
+        let patternList = patterns?.map(\.value)
+        // 2.
+        if status == .tagged, (prefixList ?? []).isEmpty, (patternList ?? []).isEmpty, explicitStatus != nil || prefixes != nil || patterns != nil {
+            findings.error("a rule with tagStatus 'tagged' needs a non-empty 'tagPrefixList' or 'tagPatternList'",
+                           at: f.value("tagPrefixList")?.mark ?? f.value("tagPatternList")?.mark ?? f.value("tagStatus")!.mark)
+            ok = false
+        }
+        // 3.
+        if status != .tagged, let key = ["tagPrefixList", "tagPatternList"].first(where: f.has) {
+            findings.error("'\(key)' can only be given with tagStatus 'tagged', not '\(status.rawValue)'", at: f.keyMark(key)!)
+            ok = false
+        }
+        // 4.
+        if f.has("tagPrefixList"), f.has("tagPatternList") {
+            findings.error("a rule takes 'tagPrefixList' or 'tagPatternList', not both", at: f.keyMark("tagPatternList")!,
+                           notes: [.init("'tagPrefixList' is here", at: f.keyMark("tagPrefixList")!)])
+            ok = false
+        }
+        // 5.
+        for p in patterns ?? [] {
+            let stars = p.value.utf8.filter { $0 == UInt8(ascii: "*") }.count
+            if stars > 4 {
+                findings.error("tag pattern '\(p.value)' has \(stars) wildcards (*); ECR allows at most 4", at: p.mark)
+                ok = false
+            }
+        }
+        for p in (prefixes ?? []) + (patterns ?? []) where p.value.isEmpty {
+            findings.error("a tag prefix or pattern must not be empty", at: p.mark)
+            ok = false
+        }
+        // 6. exactly one limit
+        let given = Self.limitKeys.filter(f.has)
+        var limit: LifecycleLimit?
+        if given.isEmpty {
+            findings.error(
+                "a lifecycle rule needs one of 'maxImageCount', 'maxImageAge', 'maxTimeSinceLastPull' or 'maxTimeInArchive'",
+                at: node.mark)
+            ok = false
+        } else if given.count > 1 {
+            findings.error("a lifecycle rule takes exactly one limit; found '\(given[0])' and '\(given[1])'",
+                           at: f.keyMark(given[1])!, notes: [.init("'\(given[0])' is here", at: f.keyMark(given[0])!)])
+            ok = false
+        } else {
+            let key = given[0]
+            switch key {
+            case "maxImageCount":
+                limit = f.int(key, min: 1).map { .maxImageCount($0.value) }
+            case "maxImageAge":
+                limit = days(f, key).map { .maxImageAge(days: $0) }
+            case "maxTimeSinceLastPull":
+                limit = days(f, key).map { .maxTimeSinceLastPull(days: $0) }
+            default:
+                if let d = days(f, key) {
+                    if d < 90 {
+                        findings.error(
+                            "'maxTimeInArchive' must be at least 90 days (ECR keeps archived images 90 days), got \(d)",
+                            at: f.value(key)!.mark)
+                    } else {
+                        limit = .maxTimeInArchive(days: d)
+                    }
+                }
+            }
+        }
+        let storageClass = f.enumeration("storageClass", StorageClass.self)
+        let action = f.enumeration("action", LifecycleAction.self)
+        if f.has("storageClass") && storageClass == nil || f.has("action") && action == nil { ok = false }
+
+        // Storage class and action combinations (ECR's rules for archive).
+        if let key = given.first, given.count == 1 {
+            let cls = storageClass ?? .standard
+            let act = action ?? .expire
+            switch key {
+            case "maxTimeSinceLastPull" where act != .archive:
+                findings.error("'maxTimeSinceLastPull' works only with 'action: archive'; ECR cannot expire by last pull",
+                               at: f.keyMark(key)!)
+                ok = false
+            case "maxTimeInArchive" where cls != .archive:
+                findings.error("'maxTimeInArchive' needs 'storageClass: archive'", at: f.keyMark(key)!)
+                ok = false
+            case "maxImageCount" where cls == .archive, "maxImageAge" where cls == .archive,
+                 "maxTimeSinceLastPull" where cls == .archive:
+                findings.error("a rule with 'storageClass: archive' must use 'maxTimeInArchive', not '\(key)'",
+                               at: f.value("storageClass")!.mark)
+                ok = false
+            default: break
+            }
+            if cls == .archive, act == .archive {
+                findings.error("images in the archive can only be expired; use 'action: expire'", at: f.value("action")!.mark)
+                ok = false
+            }
+        }
+        guard ok, let limit else { return nil }
+        return LifecycleRule(description: description, rulePriority: priority, tagStatus: status,
+                             tagPrefixList: prefixList, tagPatternList: patternList, limit: limit,
+                             storageClass: storageClass, action: action ?? .expire, mark: node.mark)
+    }
+
+    /// A duration in whole days: `30d`, `30 day`, `30 days`, or `{days: 30}`.
+    func days(_ f: Fields, _ key: String) -> Int? {
+        guard let v = f.value(key) else { return nil }
+        let howTo = "write a whole number of days such as '30d', '30 days' or '{days: 30}'"
+        if let pairs = v.mapping {
+            guard pairs.count == 1, let unit = pairs[0].key.scalar else {
+                findings.error("'\(key)' must be a duration; \(howTo)", at: v.mark)
+                return nil
+            }
+            guard unit == "days" else {
+                findings.error("'\(key)' must be given in days, not '\(unit)'; \(howTo)", at: pairs[0].key.mark)
+                return nil
+            }
+            return Fields.int(pairs[0].value, key: key, min: 1, findings: findings)?.value
+        }
+        guard let s = v.scalar, !v.isNull else {
+            findings.error("'\(key)' must be a duration, got \(v.kindDescription); \(howTo)", at: v.mark)
+            return nil
+        }
+        let text = s.trimmingSpaces()
+        var digits = Substring(text).prefix { $0.isASCII && $0.isNumber }
+        var unit = text.dropFirst(digits.count)
+        while unit.first == " " { unit = unit.dropFirst() }
+        if digits.isEmpty || !["d", "day", "days"].contains(String(unit)) {
+            findings.error("'\(key)' must be a whole number of days, got '\(s)'; \(howTo)", at: v.mark)
+            return nil
+        }
+        while digits.count > 1, digits.first == "0" { digits = digits.dropFirst() }
+        guard let n = Int(digits), n >= 1 else {
+            findings.error("'\(key)' must be at least 1 day, got '\(s)'", at: v.mark)
+            return nil
+        }
+        return n
+    }
+}
+
+extension String {
+    func trimmingSpaces() -> String {
+        var s = Substring(self)
+        while s.first == " " { s = s.dropFirst() }
+        while s.last == " " { s = s.dropLast() }
+        return String(s)
+    }
+}

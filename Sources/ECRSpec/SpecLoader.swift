@@ -1,0 +1,341 @@
+import YAML
+
+/// Reads a spec: YAML text → `Spec`, with every problem found reported as a `Diagnostic`.
+public enum SpecLoader {
+    public static let topKeys = ["version", "stack", "defaults", "repositories", "authorizationToken"]
+    public static let stackKeys = ["name", "description", "env", "tags"]
+    public static let envKeys = ["account", "region", "partition"]
+    public static let repositoryKeys = [
+        "id", "repositoryName", "imageScanOnPush", "imageTagMutability", "imageTagMutabilityExclusionFilters",
+        "encryption", "encryptionKey", "removalPolicy", "emptyOnDelete", "lifecycleRegistryId", "tags",
+        "lifecycleRules", "onImageScanCompleted", "onImagePushed", "grants", "resourcePolicy",
+    ]
+    public static var defaultsKeys: [String] { repositoryKeys.filter { $0 != "id" && $0 != "repositoryName" } }
+    public static let authorizationTokenKeys = ["grantRead"]
+
+    /// Parses and validates. The spec is returned only when there is no error.
+    public static func load(_ bytes: [UInt8], limits: ParseLimits = .default) -> (spec: Spec?, diagnostics: [Diagnostic]) {
+        let root: Node?
+        do {
+            root = try YAMLParser.parse(bytes, limits: limits)
+        } catch {
+            return (nil, error.problems.map(\.diagnostic))
+        }
+        guard let root, !root.isNull else {
+            return (nil, [.error("spec is empty; it needs at least 'version', 'stack' and 'repositories'", at: .start)])
+        }
+        let findings = Findings()
+        let spec = decode(root, findings)
+        let diagnostics = findings.diagnostics.normalized()
+        return (diagnostics.hasErrors ? nil : spec, diagnostics)
+    }
+
+    static func decode(_ root: Node, _ findings: Findings) -> Spec? {
+        guard let top = Fields(root, known: topKeys, what: "the spec", findings: findings) else { return nil }
+        if let v = top.require("version", what: "the spec") {
+            if case .scalar("1", .plain) = v.kind, v.tag == nil {} else {
+                findings.error("'version' must be 1, got \(Fields.shown(v))", at: v.mark)
+            }
+        }
+        let stack = top.require("stack", what: "the spec").flatMap { decodeStack($0, findings) }
+
+        var defaults: [Pair] = []
+        if let d = top.value("defaults"), let fields = Fields(d, known: defaultsKeys, what: "defaults", findings: findings) {
+            defaults = (d.mapping ?? []).filter { p in p.key.scalar.map { fields.has($0) } ?? false }
+        }
+
+        var repositories: [Repository] = []
+        if let list = top.require("repositories", what: "the spec") {
+            if let items = list.sequence {
+                if items.isEmpty {
+                    findings.error("'repositories' must list at least one repository", at: list.mark)
+                }
+                let env = stack?.env
+                for item in items {
+                    if let repo = RepositoryDecoder(findings: findings, env: env).decode(item, defaults: defaults) {
+                        repositories.append(repo)
+                    }
+                }
+            } else {
+                findings.error("'repositories' must be a list, got \(list.kindDescription)", at: list.mark)
+            }
+        }
+        checkUnique(repositories, findings)
+        if let stack {
+            checkTagCount(stack: stack, repositories, findings)
+        }
+
+        var tokenReaders: [Located<Principal>] = []
+        if let at = top.value("authorizationToken"),
+           let fields = Fields(at, known: authorizationTokenKeys, what: "authorizationToken", findings: findings),
+           let items = fields.list("grantRead") {
+            for item in items {
+                guard let p = decodePrincipal(item, findings) else { continue }
+                switch p.value {
+                case .role, .user: break
+                default:
+                    findings.warning(
+                        "authorizationToken.grantRead to \(p.value.specText) changes nothing in this stack: "
+                            + "only roles and users named here get an identity policy; grant 'ecr:GetAuthorizationToken' in the principal's own account",
+                        at: p.mark)
+                }
+                tokenReaders.append(p)
+            }
+        }
+        guard let stack else { return nil }
+        return Spec(stack: stack, repositories: repositories, authorizationTokenReaders: tokenReaders)
+    }
+
+    // MARK: stack
+
+    static func decodeStack(_ node: Node, _ findings: Findings) -> StackSpec? {
+        guard let f = Fields(node, known: stackKeys, what: "stack", findings: findings) else { return nil }
+        var name: Located<String>?
+        if f.require("name", what: "stack") != nil, let n = f.string("name") {
+            if checkStackName(n, findings) { name = n }
+        }
+        var description: String?
+        if let d = f.string("description") {
+            if d.value.utf8.count > 1024 {
+                findings.error("'description' is \(d.value.utf8.count) bytes; CloudFormation allows at most 1024", at: d.mark)
+            }
+            description = d.value
+        }
+        var env: Environment?
+        if let e = f.value("env") { env = decodeEnv(e, findings) }
+        let tags = f.value("tags").map { decodeTags($0, findings) } ?? []
+        guard let name else { return nil }
+        return StackSpec(name: name, description: description, env: env, tags: tags)
+    }
+
+    static func checkStackName(_ n: Located<String>, _ findings: Findings) -> Bool {
+        let s = n.value
+        let ok = !s.isEmpty && s.utf8.count <= 128 && isASCIILetter(s.utf8.first!)
+            && s.utf8.allSatisfy { isASCIILetter($0) || isDigit($0) || $0 == UInt8(ascii: "-") }
+        if !ok {
+            findings.error(
+                "stack name '\(s)' must start with a letter and hold only letters, digits and '-' (at most 128 characters)",
+                at: n.mark)
+        }
+        return ok
+    }
+
+    static func decodeEnv(_ node: Node, _ findings: Findings) -> Environment? {
+        guard let f = Fields(node, known: envKeys, what: "env", findings: findings) else { return nil }
+        _ = f.require("account", what: "env")
+        _ = f.require("region", what: "env")
+        var ok = true
+        let account = f.string("account")
+        if let a = account, !isAccountID(a.value) {
+            findings.error("'account' must be a 12-digit AWS account ID, got '\(a.value)'", at: a.mark)
+            ok = false
+        }
+        let region = f.string("region")
+        if let r = region, !isRegion(r.value) {
+            findings.error("'region' must be an AWS Region such as 'eu-west-1', got '\(r.value)'", at: r.mark)
+            ok = false
+        }
+        var partition = region.map { Environment.partition(ofRegion: $0.value) } ?? "aws"
+        if let p = f.string("partition") {
+            let known = ["aws", "aws-cn", "aws-us-gov"]
+            if !known.contains(p.value) {
+                var message = "'partition' must be one of 'aws', 'aws-cn', 'aws-us-gov', got '\(p.value)'"
+                if let hint = suggestion(for: p.value, among: known) { message += "; did you mean '\(hint)'?" }
+                findings.error(message, at: p.mark)
+                ok = false
+            } else if let r = region, isRegion(r.value), Environment.partition(ofRegion: r.value) != p.value {
+                findings.error(
+                    "region '\(r.value)' is in partition '\(Environment.partition(ofRegion: r.value))', not '\(p.value)'",
+                    at: p.mark)
+                ok = false
+            }
+            partition = p.value
+        }
+        guard ok, let account, let region else { return nil }
+        return Environment(account: account.value, region: region.value, partition: partition)
+    }
+
+    // MARK: tags
+
+    static func decodeTags(_ node: Node, _ findings: Findings) -> [Tag] {
+        guard let pairs = node.mapping else {
+            findings.error("'tags' must be a mapping of tag keys to values, got \(node.kindDescription)", at: node.mark)
+            return []
+        }
+        var tags: [Tag] = []
+        for pair in pairs {
+            guard let key = pair.key.scalar, !pair.key.isNull else {
+                findings.error("a tag key must be text, got \(pair.key.kindDescription)", at: pair.key.mark)
+                continue
+            }
+            guard let value = pair.value.scalar, !pair.value.isNull else {
+                findings.error("tag '\(key)' must have a text value, got \(pair.value.kindDescription)", at: pair.value.mark)
+                continue
+            }
+            if key.isEmpty || key.count > 127 {
+                findings.error("tag key '\(key)' must be 1 to 127 characters long", at: pair.key.mark)
+            } else if key.lowercased().hasPrefix("aws:") {
+                findings.error("tag key '\(key)' uses the reserved prefix 'aws:'", at: pair.key.mark)
+            } else if !key.unicodeScalars.allSatisfy(isTagCharacter) {
+                findings.error(
+                    "tag key '\(key)' may hold only letters, digits, spaces and '_ . : / = + - @'", at: pair.key.mark)
+            }
+            if value.isEmpty || value.count > 255 {
+                findings.error("tag '\(key)' must have a value of 1 to 255 characters", at: pair.value.mark)
+            } else if !value.unicodeScalars.allSatisfy(isTagCharacter) {
+                findings.error(
+                    "value of tag '\(key)' may hold only letters, digits, spaces and '_ . : / = + - @'", at: pair.value.mark)
+            }
+            tags.append(Tag(key: key, value: value, mark: pair.key.mark))
+        }
+        return tags
+    }
+
+    static func checkTagCount(stack: StackSpec, _ repositories: [Repository], _ findings: Findings) {
+        for repo in repositories {
+            var keys = Set(stack.tags.map(\.key))
+            for t in repo.tags { keys.insert(t.key) }
+            if keys.count > 50 {
+                findings.error(
+                    "repository '\(repo.id.value)' would carry \(keys.count) tags with the stack's; AWS allows at most 50",
+                    at: repo.tags.first?.mark ?? repo.mark)
+            }
+        }
+    }
+
+    // MARK: cross-repository checks
+
+    static func checkUnique(_ repositories: [Repository], _ findings: Findings) {
+        var ids: [String: Repository] = [:]
+        var names: [String: Mark] = [:]
+        for repo in repositories {
+            if let first = ids[repo.id.value] {
+                var notes = [Diagnostic.Note("'\(repo.id.value)' first used here", at: first.id.mark)]
+                if repo.idIsDerived {
+                    notes.append(.init("the id of a repository without 'id' is derived from its repositoryName; set 'id' to tell them apart", at: repo.mark))
+                }
+                findings.error("duplicate repository id '\(repo.id.value)'", at: repo.id.mark, notes: notes)
+            } else {
+                ids[repo.id.value] = repo
+            }
+            if let name = repo.repositoryName {
+                if let first = names[name.value] {
+                    findings.error("duplicate repositoryName '\(name.value)'", at: name.mark,
+                                   notes: [.init("'\(name.value)' first used here", at: first)])
+                } else {
+                    names[name.value] = name.mark
+                }
+            }
+        }
+    }
+
+    // MARK: principals
+
+    static let principalKeys = ["role", "user", "arn", "account", "service"]
+
+    static func decodePrincipal(_ node: Node, _ findings: Findings) -> Located<Principal>? {
+        guard let f = Fields(node, known: principalKeys, what: "a principal", findings: findings) else { return nil }
+        let given = (node.mapping ?? []).compactMap { $0.key.scalar }.filter { f.has($0) }
+        guard given.count == 1, let kind = given.first, let text = f.string(kind) else {
+            if given.count != 1 {
+                findings.error(
+                    "a principal has exactly one of 'role', 'user', 'arn', 'account', 'service'; found \(given.count)",
+                    at: node.mark)
+            }
+            return nil
+        }
+        let v = text.value
+        switch kind {
+        case "role", "user":
+            if !isIAMName(v) {
+                findings.error(
+                    "\(kind) name '\(v)' must be 1 to 64 letters, digits or '+=,.@_-'", at: text.mark)
+                return nil
+            }
+            return Located(kind == "role" ? .role(v) : .user(v), at: node.mark)
+        case "arn":
+            if !isPrincipalARN(v) {
+                findings.error(
+                    "'\(v)' is not an IAM principal ARN such as 'arn:aws:iam::123456789012:role/NAME'", at: text.mark)
+                return nil
+            }
+            return Located(.arn(v), at: node.mark)
+        case "account":
+            if !isAccountID(v) {
+                findings.error("'account' must be a 12-digit AWS account ID, got '\(v)'", at: text.mark)
+                return nil
+            }
+            return Located(.account(v), at: node.mark)
+        default:
+            if !isServicePrincipal(v) {
+                findings.error("'\(v)' is not a service principal such as 'codebuild.amazonaws.com'", at: text.mark)
+                return nil
+            }
+            return Located(.service(v), at: node.mark)
+        }
+    }
+}
+
+// MARK: character classes and patterns
+
+func isASCIILetter(_ b: UInt8) -> Bool { (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A) }
+func isDigit(_ b: UInt8) -> Bool { b >= 0x30 && b <= 0x39 }
+func isLowerAlnum(_ b: UInt8) -> Bool { (b >= 0x61 && b <= 0x7A) || isDigit(b) }
+
+func isAccountID(_ s: String) -> Bool { s.utf8.count == 12 && s.utf8.allSatisfy(isDigit) }
+
+func isRegion(_ s: String) -> Bool {
+    // e.g. eu-west-1, us-gov-west-1, cn-north-1, ap-southeast-3, us-isob-east-1
+    let parts = s.split(separator: "-", omittingEmptySubsequences: false)
+    guard parts.count >= 3, parts.count <= 4, let last = parts.last, !last.isEmpty,
+          last.utf8.allSatisfy(isDigit) else { return false }
+    return parts.dropLast().allSatisfy { !$0.isEmpty && $0.utf8.allSatisfy { $0 >= 0x61 && $0 <= 0x7A } }
+        && parts[0].count == 2
+}
+
+func isTagCharacter(_ u: Unicode.Scalar) -> Bool {
+    if u.properties.isAlphabetic || u.properties.numericType != nil { return true }
+    if u.properties.generalCategory == .spaceSeparator { return true }
+    return "_.:/=+-@".unicodeScalars.contains(u)
+}
+
+func isIAMName(_ s: String) -> Bool {
+    !s.isEmpty && s.utf8.count <= 64 && s.utf8.allSatisfy {
+        isASCIILetter($0) || isDigit($0) || "+=,.@_-".utf8.contains($0)
+    }
+}
+
+func isPrincipalARN(_ s: String) -> Bool {
+    let parts = s.split(separator: ":", maxSplits: 5, omittingEmptySubsequences: false)
+    guard parts.count == 6, parts[0] == "arn", ["aws", "aws-cn", "aws-us-gov"].contains(String(parts[1])),
+          parts[2] == "iam" || parts[2] == "sts", parts[3].isEmpty, isAccountID(String(parts[4])) else { return false }
+    let resource = parts[5]
+    return resource == "root" || resource.hasPrefix("role/") || resource.hasPrefix("user/")
+        || resource.hasPrefix("assumed-role/") || resource.hasPrefix("federated-user/")
+}
+
+func isServicePrincipal(_ s: String) -> Bool {
+    let suffixes = [".amazonaws.com", ".amazonaws.com.cn"]
+    guard let suffix = suffixes.first(where: { s.hasSuffix($0) }) else { return false }
+    let head = s.dropLast(suffix.count)
+    return !head.isEmpty && head.utf8.allSatisfy { isLowerAlnum($0) || $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: ".") }
+}
+
+/// The CDK's repository-name rule: `(?:[a-z0-9]+(?:[._-][a-z0-9]+)*/)*[a-z0-9]+(?:[._-][a-z0-9]+)*`.
+func isRepositoryNamePattern(_ s: String) -> Bool {
+    for component in s.split(separator: "/", omittingEmptySubsequences: false) {
+        var previousWasSeparator = true
+        for b in component.utf8 {
+            if isLowerAlnum(b) {
+                previousWasSeparator = false
+            } else if b == UInt8(ascii: ".") || b == UInt8(ascii: "_") || b == UInt8(ascii: "-") {
+                if previousWasSeparator { return false }
+                previousWasSeparator = true
+            } else {
+                return false
+            }
+        }
+        if previousWasSeparator { return false }
+    }
+    return true
+}

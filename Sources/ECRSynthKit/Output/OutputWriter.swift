@@ -1,0 +1,200 @@
+import Crypto
+import ECRSpec
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// One file of the output, relative to the output folder.
+public struct OutputFile: Sendable, Equatable {
+    public var path: String
+    public var bytes: [UInt8]
+
+    public init(path: String, bytes: [UInt8]) {
+        self.path = path
+        self.bytes = bytes
+    }
+
+    public init(path: String, text: String) {
+        self.init(path: path, bytes: Array(text.utf8))
+    }
+}
+
+/// What a write or a check found, file by file.
+public struct OutputReport: Sendable, Equatable {
+    public var written: [String] = []
+    public var unchanged: [String] = []
+    public var removed: [String] = []
+
+    /// For `--check`: files that would change, appear or disappear.
+    public var changed: [String] = []
+    public var added: [String] = []
+}
+
+/// The only code that writes to the file system. Unchanged files are left alone, changed ones are
+/// replaced atomically (a temporary file in the same folder, then rename), files the previous
+/// manifest lists and this run no longer writes are removed, and nothing else is touched.
+public enum OutputWriter {
+    public static let manifestName = "manifest.json"
+
+    /// The manifest for a set of files: every file with its SHA-256.
+    public static func manifest(for files: [OutputFile], stack: String) -> OutputFile {
+        let entries: [JSONValue] = files.sorted { $0.path < $1.path }.map {
+            .object([("path", .string($0.path)), ("sha256", .string(sha256($0.bytes)))])
+        }
+        let json: JSONValue = .object([
+            ("ecrsynth", .string(ecrsynthVersion)),
+            ("stacks", .array([.string(stack)])),
+            ("files", .array(entries)),
+        ])
+        return OutputFile(path: manifestName, text: JSONWriter.pretty(json))
+    }
+
+    public static func sha256(_ bytes: [UInt8]) -> String {
+        SHA256.hash(data: bytes).map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
+    }
+
+    /// Writes `files` (the manifest last) into `dir`.
+    public static func write(_ files: [OutputFile], to dir: String) throws(IOFailure) -> OutputReport {
+        for f in files { try checkPath(f.path, dir: dir) }
+        try makeDirectory(dir)
+        let previous = previousFiles(dir)
+        var report = OutputReport()
+        let ordered = files.filter { $0.path != manifestName } + files.filter { $0.path == manifestName }
+        for f in ordered {
+            let path = dir + "/" + f.path
+            if let old = readIfExists(path), old == f.bytes {
+                report.unchanged.append(f.path)
+                continue
+            }
+            try makeDirectory(parent(of: path))
+            try replace(path, with: f.bytes)
+            report.written.append(f.path)
+        }
+        let now = Set(files.map(\.path))
+        for old in previous.sorted() where !now.contains(old) {
+            let path = dir + "/" + old
+            if unlink(path) == 0 {
+                report.removed.append(old)
+                removeEmptyParents(of: old, in: dir)
+            } else if errno != ENOENT {
+                throw IOFailure(path: path, message: "cannot remove a stale output file: \(errnoText())")
+            }
+        }
+        return report
+    }
+
+    /// Compares `dir` with `files` without writing anything.
+    public static func check(_ files: [OutputFile], in dir: String) throws(IOFailure) -> OutputReport {
+        for f in files { try checkPath(f.path, dir: dir) }
+        var report = OutputReport()
+        for f in files {
+            switch readIfExists(dir + "/" + f.path) {
+            case nil: report.added.append(f.path)
+            case let old? where old == f.bytes: report.unchanged.append(f.path)
+            default: report.changed.append(f.path)
+            }
+        }
+        let now = Set(files.map(\.path))
+        for old in previousFiles(dir).sorted() where !now.contains(old) && readIfExists(dir + "/" + old) != nil {
+            report.removed.append(old)
+        }
+        return report
+    }
+
+    /// Output paths are made here from checked names; this refuses anything that could leave `dir`.
+    static func checkPath(_ path: String, dir: String) throws(IOFailure) {
+        let parts = path.split(separator: "/", omittingEmptySubsequences: false)
+        let ok = !path.isEmpty && !path.hasPrefix("/") && parts.allSatisfy { !$0.isEmpty && $0 != "." && $0 != ".." }
+            && !path.utf8.contains(0)
+        if !ok { throw IOFailure(path: dir, message: "refusing to write outside the output folder: '\(path)'") }
+    }
+
+    /// Files listed by the manifest already in `dir` (only safe relative paths are trusted).
+    static func previousFiles(_ dir: String) -> [String] {
+        guard let bytes = readIfExists(dir + "/" + manifestName),
+              let root = try? JSONReader.parse(bytes), case .object = root,
+              case .array(let entries)? = root["files"] else { return [] }
+        var out: [String] = [manifestName]
+        for e in entries {
+            guard let p = e["path"]?.stringValue, (try? checkPath(p, dir: dir)) != nil else { continue }
+            out.append(p)
+        }
+        return out
+    }
+
+    static func readIfExists(_ path: String) -> [UInt8]? {
+        let fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var st = stat()
+        guard fstat(fd, &st) == 0, st.st_mode & S_IFMT == S_IFREG else { return nil }
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let n = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress!, $0.count) }
+            if n < 0, errno == EINTR { continue }
+            if n <= 0 { break }
+            bytes.append(contentsOf: chunk[0..<n])
+        }
+        return bytes
+    }
+
+    static func parent(of path: String) -> String {
+        guard let i = path.lastIndex(of: "/") else { return "." }
+        return String(path[..<i])
+    }
+
+    static func makeDirectory(_ dir: String) throws(IOFailure) {
+        var st = stat()
+        if stat(dir, &st) == 0 {
+            guard st.st_mode & S_IFMT == S_IFDIR else {
+                throw IOFailure(path: dir, message: "the output folder exists and is not a directory")
+            }
+            return
+        }
+        let up = parent(of: dir)
+        if up != dir, up != ".", !up.isEmpty { try makeDirectory(up) }
+        if mkdir(dir, 0o755) != 0, errno != EEXIST {
+            throw IOFailure(path: dir, message: "cannot create the output folder: \(errnoText())")
+        }
+    }
+
+    /// Writes a sibling temporary file, flushes it, and renames it over `path`.
+    static func replace(_ path: String, with bytes: [UInt8]) throws(IOFailure) {
+        let temp = parent(of: path) + "/.ecrsynth-\(getpid())-" + (path.split(separator: "/").last.map(String.init) ?? "out")
+        let fd = open(temp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw IOFailure(path: path, message: "cannot write: \(errnoText())") }
+        var offset = 0
+        while offset < bytes.count {
+            let n = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + offset, $0.count - offset) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                let message = errnoText()
+                close(fd)
+                unlink(temp)
+                throw IOFailure(path: path, message: "cannot write: \(message)")
+            }
+            offset += n
+        }
+        if fsync(fd) != 0 {
+            let message = errnoText()
+            close(fd)
+            unlink(temp)
+            throw IOFailure(path: path, message: "cannot write: \(message)")
+        }
+        close(fd)
+        if rename(temp, path) != 0 {
+            let message = errnoText()
+            unlink(temp)
+            throw IOFailure(path: path, message: "cannot replace: \(message)")
+        }
+    }
+
+    static func removeEmptyParents(of relative: String, in dir: String) {
+        var parts = relative.split(separator: "/").dropLast()
+        while !parts.isEmpty {
+            if rmdir(dir + "/" + parts.joined(separator: "/")) != 0 { return }
+            parts = parts.dropLast()
+        }
+    }
+}

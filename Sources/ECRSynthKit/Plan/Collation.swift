@@ -1,0 +1,53 @@
+import Foundation
+
+/// Orders strings the way JavaScript's `localeCompare` does under ICU's root collation, which the
+/// CDK uses to sort tags: punctuation, then digits, then letters; case and accents only break ties,
+/// lower case first (`_x, 10, a_b, a-b, a.b, ab, alpha, Alpha, B, Zeta`).
+enum Collation {
+    /// ICU root order of the printable ASCII characters that are not letters or digits.
+    private static let punctuation = Array(" _-,;:!?.'\"()[]{}@*/\\&#%`^+<=>|~$".unicodeScalars)
+    private static let punctuationRank: [UInt32: Int] = {
+        var m: [UInt32: Int] = [:]
+        for (i, u) in punctuation.enumerated() { m[u.value] = i }
+        return m
+    }()
+
+    struct Key {
+        var primary: [Int] = []
+        var secondary: [Int] = []
+        var tertiary: [Int] = []
+    }
+
+    static func key(_ s: String) -> Key {
+        var k = Key()
+        for u in s.decomposedStringWithCanonicalMapping.unicodeScalars {
+            if let r = punctuationRank[u.value] {
+                k.primary.append(r)
+                k.tertiary.append(0)
+            } else if ("0"..."9").contains(u) {
+                k.primary.append(1000 + Int(u.value - 48))
+            } else if ("a"..."z").contains(u) {
+                k.primary.append(2000 + Int(u.value - 97) * 2)
+                k.tertiary.append(0)
+            } else if ("A"..."Z").contains(u) {
+                k.primary.append(2000 + Int(u.value - 65) * 2)
+                k.tertiary.append(1)
+            } else if u.properties.generalCategory == .nonspacingMark {
+                k.secondary.append(Int(u.value))
+            } else {
+                k.primary.append(100_000 + Int(u.value))
+                k.tertiary.append(u.properties.isUppercase ? 1 : 0)
+            }
+        }
+        return k
+    }
+
+    static func precedes(_ a: String, _ b: String) -> Bool {
+        let ka = key(a), kb = key(b)
+        if ka.primary != kb.primary { return ka.primary.lexicographicallyPrecedes(kb.primary) }
+        if ka.secondary != kb.secondary { return ka.secondary.lexicographicallyPrecedes(kb.secondary) }
+        if ka.tertiary != kb.tertiary { return ka.tertiary.lexicographicallyPrecedes(kb.tertiary) }
+        return a.utf16.lexicographicallyPrecedes(b.utf16)
+    }
+}
+

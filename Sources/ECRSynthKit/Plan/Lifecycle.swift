@@ -1,0 +1,94 @@
+import ECRSpec
+import YAML
+
+/// A lifecycle rule with its final priority.
+public struct PlannedRule: Sendable {
+    public var rule: LifecycleRule
+    public var priority: Int
+}
+
+/// Priority assignment and policy text, as the CDK does them.
+public enum LifecyclePlanner {
+    /// Orders and numbers the rules: rules with an explicit priority keep it (in written order),
+    /// the others are numbered from the largest explicit priority + 1 in written order, and the
+    /// `any` rules come last (standard, then archive). Problems ECR would reject are returned.
+    public static func plan(_ rules: [LifecycleRule]) -> (rules: [PlannedRule], diagnostics: [Diagnostic]) {
+        var diagnostics: [Diagnostic] = []
+        let prioritized = rules.filter { $0.tagStatus != .any && $0.rulePriority != nil }
+        let unprioritized = rules.filter { $0.tagStatus != .any && $0.rulePriority == nil }
+        let anyRules = rules.filter { $0.tagStatus == .any && $0.effectiveStorageClass == .standard }
+            + rules.filter { $0.tagStatus == .any && $0.effectiveStorageClass == .archive }
+
+        if !unprioritized.isEmpty, let a = anyRules.first(where: { $0.rulePriority != nil }) {
+            diagnostics.append(.error(
+                "the 'any' rule has a 'rulePriority' but other rules have none; remove 'rulePriority' from the 'any' rule",
+                at: a.rulePriority!.mark,
+                notes: [.init("this rule has no 'rulePriority'", at: unprioritized[0].mark)]))
+        }
+        var next = (prioritized.map { $0.rulePriority!.value }.max() ?? 0) + 1
+        var planned: [PlannedRule] = prioritized.map { PlannedRule(rule: $0, priority: $0.rulePriority!.value) }
+        for r in unprioritized {
+            planned.append(PlannedRule(rule: r, priority: next))
+            next += 1
+        }
+        for r in anyRules {
+            if let p = r.rulePriority {
+                planned.append(PlannedRule(rule: r, priority: p.value))
+                next = max(next, p.value + 1)
+            } else {
+                planned.append(PlannedRule(rule: r, priority: next))
+                next += 1
+            }
+        }
+
+        // The `any` rule of each storage class is evaluated last: it must hold the highest priority
+        // of the rules before it.
+        for (i, p) in planned.enumerated() where p.rule.tagStatus == .any {
+            let before = planned[..<i]
+            if let highest = before.max(by: { $0.priority < $1.priority }), highest.priority > p.priority {
+                diagnostics.append(.error(
+                    "the 'any' rule must have the highest priority, has \(p.priority) which is smaller than \(highest.priority)",
+                    at: p.rule.rulePriority?.mark ?? p.rule.mark,
+                    notes: [.init("the rule with priority \(highest.priority) is here", at: highest.rule.mark)]))
+            }
+        }
+        var seen: [Int: PlannedRule] = [:]
+        for p in planned {
+            if let first = seen[p.priority] {
+                diagnostics.append(.error(
+                    "duplicate rulePriority \(p.priority); ECR requires a unique priority per rule",
+                    at: p.rule.rulePriority?.mark ?? p.rule.mark,
+                    notes: [.init("priority \(p.priority) is also given to this rule", at: first.rule.mark)]))
+            } else {
+                seen[p.priority] = p
+            }
+        }
+        return (planned, diagnostics)
+    }
+
+    /// `LifecyclePolicyText`: compact JSON in the CDK's key order.
+    public static func policyText(_ rules: [PlannedRule]) -> String {
+        JSONWriter.compact(.object([("rules", .array(rules.map(ruleJSON)))]))
+    }
+
+    static func ruleJSON(_ p: PlannedRule) -> JSONValue {
+        let r = p.rule
+        var rule = JSONObject()
+        rule.set("rulePriority", .int(p.priority))
+        rule.set("description", r.description.map(JSONValue.string))
+        var selection = JSONObject()
+        selection.set("tagStatus", .string(r.tagStatus.rawValue))
+        selection.set("tagPrefixList", r.tagPrefixList.map { .array($0.map(JSONValue.string)) })
+        selection.set("tagPatternList", r.tagPatternList.map { .array($0.map(JSONValue.string)) })
+        selection.set("storageClass", r.storageClass.map { .string($0.rawValue) })
+        selection.set("countType", .string(r.limit.countType))
+        selection.set("countNumber", .int(r.limit.number))
+        if !r.limit.isCount { selection.set("countUnit", .string("days")) }
+        rule.set("selection", selection.json)
+        switch r.action {
+        case .expire: rule.set("action", .object([("type", .string("expire"))]))
+        case .archive: rule.set("action", .object([("type", .string("transition")), ("targetStorageClass", .string("archive"))]))
+        }
+        return rule.json
+    }
+}

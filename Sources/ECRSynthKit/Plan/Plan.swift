@@ -1,0 +1,79 @@
+import ECRSpec
+
+/// Everything decided about a spec before rendering: priorities, logical IDs, where each grant goes.
+public struct Plan: Sendable {
+    public var stackName: String
+    public var description: String?
+    public var env: Environment?
+    public var repositories: [RepositoryPlan]
+    /// Identity policies of imported roles and users, in the order the CDK creates them.
+    public var principalPolicies: [PrincipalPolicy]
+    /// Template order: each repository with its children, and each principal policy where it was first used.
+    public var order: [Slot]
+    /// Identity policies another account must attach for its cross-account grants.
+    public var externalPolicies: [ExternalPolicy]
+    /// Statements the owners of imported event targets must add to their resource policies.
+    public var targetPolicies: [TargetPolicy]
+
+    public enum Slot: Sendable, Equatable {
+        case repository(Int)
+        case principalPolicy(Int)
+    }
+}
+
+public struct RepositoryPlan: Sendable {
+    public var repository: Repository
+    public var logicalID: String
+    public var lifecycle: [PlannedRule]
+    /// Stack and repository tags, the repository's winning, in the CDK's order.
+    public var tags: [Tag]
+    public var events: [EventPlan]
+    /// `RepositoryPolicyText` statements before minimisation: grants first, then `resourcePolicy`.
+    public var policyStatements: [Statement]
+    /// The repository's ARN for policy files: concrete, or with `${…}` placeholders.
+    public var arnForFiles: String
+
+    public var id: String { repository.id.value }
+}
+
+public struct EventPlan: Sendable {
+    public var rule: EventRule
+    public var logicalID: String
+    public var targets: [TargetPlan]
+}
+
+public struct TargetPlan: Sendable {
+    public var target: TargetARN
+    public var targetID: String
+    /// The `AWS::Lambda::Permission` the CDK adds for a Lambda function in the stack's account.
+    public var permissionLogicalID: String?
+}
+
+public struct PrincipalPolicy: Sendable {
+    public var principal: Principal
+    public var logicalID: String
+    public var policyName: String
+    public var statements: [Statement]
+
+    /// `role-NAME` or `user-NAME`: the policy file's name.
+    public var fileStem: String {
+        switch principal {
+        case .role(let n): "role-\(n)"
+        case .user(let n): "user-\(n)"
+        default: "principal"
+        }
+    }
+}
+
+public struct ExternalPolicy: Sendable {
+    public var principal: Principal
+    public var account: String
+    public var fileStem: String
+    public var statements: [Statement]
+}
+
+public struct TargetPolicy: Sendable {
+    public var target: TargetARN
+    public var fileStem: String
+    public var statements: [Statement]
+}

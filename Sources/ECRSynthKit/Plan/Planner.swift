@@ -1,0 +1,243 @@
+import ECRSpec
+
+/// Spec → Plan. Returns the problems only a plan shows (priorities, policy size, limits).
+public enum Planner {
+    public static func plan(_ spec: Spec) -> (plan: Plan, diagnostics: [Diagnostic]) {
+        var diagnostics: [Diagnostic] = []
+        let stackName = spec.stack.name.value
+        let env = spec.stack.env
+        var repos: [RepositoryPlan] = []
+        var policies: [PrincipalPolicy] = []
+        var policyIndex: [Principal: Int] = [:]
+        var order: [Plan.Slot] = []
+        var external: [ExternalPolicy] = []
+        var externalIndex: [Principal: Int] = [:]
+        var targetPolicies: [TargetPolicy] = []
+        var targetIndex: [String: Int] = [:]
+        var accountInstances = 0
+
+        func principalPolicy(_ p: Principal) -> Int {
+            if let i = policyIndex[p] { return i }
+            let (logicalID, name) = policyIDs(stack: stackName, principal: p)
+            policies.append(PrincipalPolicy(principal: p, logicalID: logicalID, policyName: name, statements: []))
+            policyIndex[p] = policies.count - 1
+            order.append(.principalPolicy(policies.count - 1))
+            return policies.count - 1
+        }
+
+        for repo in spec.repositories {
+            let logicalID = LogicalID.make([repo.id.value, "Resource"])
+            let (lifecycle, lifecycleDiagnostics) = LifecyclePlanner.plan(repo.lifecycleRules)
+            diagnostics += lifecycleDiagnostics
+            if !lifecycle.isEmpty {
+                let length = LifecyclePlanner.policyText(lifecycle).count
+                if length > 30_720 {
+                    diagnostics.append(.error(
+                        "the lifecycle policy of repository '\(repo.id.value)' is \(length) characters; ECR allows at most 30720",
+                        at: repo.lifecycleRules[0].mark))
+                }
+            }
+            let arnForFiles = repositoryARN(repo, logicalID: logicalID, env: env)
+            var plan = RepositoryPlan(repository: repo, logicalID: logicalID, lifecycle: lifecycle,
+                                      tags: mergedTags(stack: spec.stack.tags, repo.tags), events: [],
+                                      policyStatements: [], arnForFiles: arnForFiles)
+            order.append(.repository(repos.count))
+
+            for rule in repo.onImageScanCompleted + repo.onImagePushed {
+                var event = EventPlan(rule: rule, logicalID: LogicalID.make([repo.id.value, rule.id.value, "Resource"]), targets: [])
+                for (k, t) in rule.targets.enumerated() {
+                    let target = t.value
+                    var permission: String?
+                    let importID = "\(repo.id.value)\(rule.id.value)Target\(k)"
+                    if target.service == .lambda, let env, env.account == target.account {
+                        let unique = LogicalID.uniqueID(stack: stackName, [importID])
+                        permission = LogicalID.make([repo.id.value, rule.id.value, "AllowEventRule\(unique)"])
+                    }
+                    event.targets.append(TargetPlan(target: target, targetID: "Target\(k)", permissionLogicalID: permission))
+                    if target.service != .eventBus, permission == nil {
+                        let stem = "\(target.service.rawValue)-\(target.account)-\(target.name)"
+                        let statement = deliveryStatement(to: target, stack: stackName, env: env)
+                        if let i = targetIndex[target.arn] {
+                            targetPolicies[i].statements.append(statement)
+                        } else {
+                            targetIndex[target.arn] = targetPolicies.count
+                            targetPolicies.append(TargetPolicy(target: target, fileStem: stem, statements: [statement]))
+                        }
+                    }
+                }
+                plan.events.append(event)
+            }
+
+            let arn = JSONValue.getAtt(logicalID, "Arn")
+            for grant in repo.grants {
+                let (actions, token) = grantActions(grant.access)
+                switch grant.principal.value {
+                case .role, .user:
+                    let i = principalPolicy(grant.principal.value)
+                    policies[i].statements.append(Statement(actions: actions, resources: [arn]))
+                    if token {
+                        policies[i].statements.append(Statement(actions: ["ecr:GetAuthorizationToken"], resources: [.string("*")]))
+                    }
+                case .arn(let a):
+                    plan.policyStatements.append(Statement(actions: actions, principals: [.arn(a)]))
+                    let account = String(a.split(separator: ":", omittingEmptySubsequences: false)[4])
+                    if account != env?.account {
+                        let resource = a.split(separator: ":", maxSplits: 5, omittingEmptySubsequences: false)[5]
+                        let stem = "\(account)-" + safeFileName(String(resource))
+                        addExternal(grant.principal.value, account: account, stem: stem, actions: actions, token: token, arn: arnForFiles)
+                    }
+                case .account(let a):
+                    plan.policyStatements.append(Statement(actions: actions, principals: [.account(accountRoot(a, env: env), instance: accountInstances)]))
+                    accountInstances += 1
+                    if a != env?.account {
+                        addExternal(grant.principal.value, account: a, stem: "\(a)-account", actions: actions, token: token, arn: arnForFiles)
+                    }
+                case .service(let s):
+                    plan.policyStatements.append(Statement(actions: actions, principals: [.service(s)]))
+                }
+            }
+            plan.policyStatements += repo.resourcePolicy.map { Statement(json: $0.value) }
+            if !plan.policyStatements.isEmpty {
+                let text = JSONWriter.compact(policyDocument(minimize(plan.policyStatements)))
+                if text.count > 10_240 {
+                    diagnostics.append(.error(
+                        "the repository policy of '\(repo.id.value)' is \(text.count) characters; ECR allows at most 10240",
+                        at: repo.grants.first?.mark ?? repo.resourcePolicy.first?.mark ?? repo.mark))
+                }
+            }
+            repos.append(plan)
+        }
+        for reader in spec.authorizationTokenReaders {
+            switch reader.value {
+            case .role, .user:
+                let i = principalPolicy(reader.value)
+                policies[i].statements.append(Statement(actions: ["ecr:GetAuthorizationToken"], resources: [.string("*")]))
+            default:
+                break
+            }
+        }
+
+        func addExternal(_ p: Principal, account: String, stem: String, actions: [String], token: Bool, arn: String) {
+            let i: Int
+            if let existing = externalIndex[p] {
+                i = existing
+            } else {
+                external.append(ExternalPolicy(principal: p, account: account, fileStem: stem, statements: []))
+                i = external.count - 1
+                externalIndex[p] = i
+            }
+            external[i].statements.append(Statement(actions: actions, resources: [.string(arn)]))
+            if token {
+                external[i].statements.append(Statement(actions: ["ecr:GetAuthorizationToken"], resources: [.string("*")]))
+            }
+        }
+
+        let plan = Plan(stackName: stackName, description: spec.stack.description, env: env, repositories: repos,
+                        principalPolicies: policies, order: order, externalPolicies: external, targetPolicies: targetPolicies)
+        diagnostics += limits(plan, spec)
+        return (plan, diagnostics)
+    }
+
+    /// Logical ID and `PolicyName` of an imported principal's default policy.
+    static func policyIDs(stack: String, principal: Principal) -> (String, String) {
+        switch principal {
+        case .role(let n):
+            // @aws-cdk/aws-iam:importedRoleStackSafeDefaultPolicyName
+            let importID = "ImportedRole-\(n)"
+            let policyID = "Policy" + LogicalID.uniqueID(stack: stack, [importID])
+            return (LogicalID.make([importID, policyID, "Resource"]), policyID)
+        case .user(let n):
+            let id = LogicalID.make(["ImportedUser-\(n)", "Policy", "Resource"])
+            return (id, String(id.suffix(128)))
+        default:
+            preconditionFailure("only roles and users have identity policies here")
+        }
+    }
+
+    static func grantActions(_ access: Access) -> (actions: [String], token: Bool) {
+        switch access {
+        case .pull: (ECRActions.pull, true)
+        case .push: (ECRActions.push, true)
+        case .pullPush: (ECRActions.pullPush, true)
+        case .read: (ECRActions.read, false)
+        case .actions(let a): (a, false)
+        }
+    }
+
+    static func accountRoot(_ account: String, env: Environment?) -> JSONValue {
+        if let env { return .string("arn:\(env.partition):iam::\(account):root") }
+        return .object([("Fn::Join", .array([.string(""), .array([.string("arn:"), .ref("AWS::Partition"), .string(":iam::\(account):root")])]))])
+    }
+
+    static func repositoryARN(_ repo: Repository, logicalID: String, env: Environment?) -> String {
+        let partition = env?.partition ?? "${AWS::Partition}"
+        let region = env?.region ?? "${AWS::Region}"
+        let account = env?.account ?? "${AWS::AccountId}"
+        let name = repo.repositoryName?.value ?? "${\(logicalID)}"
+        return "arn:\(partition):ecr:\(region):\(account):repository/\(name)"
+    }
+
+    /// What the owner of an imported topic, queue or function must allow so EventBridge can deliver.
+    static func deliveryStatement(to target: TargetARN, stack: String, env: Environment?) -> Statement {
+        let partition = env?.partition ?? "${AWS::Partition}"
+        let region = env?.region ?? "${AWS::Region}"
+        let account = env?.account ?? "${AWS::AccountId}"
+        let ruleARNs = JSONValue.string("arn:\(partition):events:\(region):\(account):rule/\(stack)-*")
+        switch target.service {
+        case .sns:
+            // SNS topic policies for EventBridge take no condition.
+            return Statement(actions: ["sns:Publish"], principals: [.service("events.amazonaws.com")],
+                             resources: [.string(target.arn)])
+        case .sqs:
+            return Statement(actions: ["sqs:SendMessage"], principals: [.service("events.amazonaws.com")],
+                             resources: [.string(target.arn)],
+                             condition: .object([("ArnLike", .object([("aws:SourceArn", ruleARNs)]))]))
+        default:
+            return Statement(actions: ["lambda:InvokeFunction"], principals: [.service("events.amazonaws.com")],
+                             resources: [.string(target.arn)],
+                             condition: .object([("ArnLike", .object([("aws:SourceArn", ruleARNs)]))]))
+        }
+    }
+
+    static func mergedTags(stack: [Tag], _ own: [Tag]) -> [Tag] {
+        var byKey: [String: Tag] = [:]
+        for t in stack { byKey[t.key] = t }
+        for t in own { byKey[t.key] = t }
+        return byKey.values.sorted { Collation.precedes($0.key, $1.key) }
+    }
+
+    static func policyDocument(_ statements: [Statement]) -> JSONValue {
+        .object([("Statement", .array(statements.map(\.cdkJSON))), ("Version", .string("2012-10-17"))])
+    }
+
+    /// CloudFormation's per-stack limits.
+    static func limits(_ plan: Plan, _ spec: Spec) -> [Diagnostic] {
+        var resources = plan.principalPolicies.count
+        for r in plan.repositories {
+            resources += 1 + r.events.count + r.events.flatMap(\.targets).filter { $0.permissionLogicalID != nil }.count
+        }
+        var out: [Diagnostic] = []
+        if resources > 500 {
+            out.append(.error("the stack would hold \(resources) resources; CloudFormation allows at most 500 in one stack",
+                              at: spec.stack.name.mark))
+        }
+        let outputs = plan.repositories.count * 3
+        if outputs > 200 {
+            out.append(.error(
+                "the stack would have \(outputs) outputs (3 per repository); CloudFormation allows at most 200 in one stack",
+                at: spec.stack.name.mark))
+        }
+        return out
+    }
+}
+
+/// A file-name-safe form of user text: anything outside `[A-Za-z0-9+=,.@_-]` becomes '-', and a
+/// leading '.' is replaced so the name is never hidden, '.' or '..'.
+func safeFileName(_ s: String) -> String {
+    var out = String(s.unicodeScalars.map { u -> Character in
+        let ok = u.isASCII && (u.properties.isAlphabetic || ("0"..."9").contains(u) || "+=,.@_-".unicodeScalars.contains(u))
+        return ok ? Character(u) : "-"
+    })
+    if out.hasPrefix(".") { out = "_" + out.dropFirst() }
+    return out.isEmpty ? "_" : String(out.prefix(120))
+}

@@ -1,0 +1,199 @@
+import ECRSpec
+
+/// One IAM policy statement, as the CDK's `PolicyStatement` holds it before rendering.
+public struct Statement: Sendable, Equatable {
+    /// A principal as a policy fragment (e.g. `{"AWS": ["arn:…"]}`) or the literal `"*"`, with the
+    /// identity the CDK compares principals by.
+    public struct PrincipalUnit: Sendable, Equatable {
+        /// Equal keys mean the same principal when statements are merged.
+        public var key: String
+        public var isLiteralStar: Bool
+        public var fragment: [(String, [JSONValue])]
+
+        public static func == (a: PrincipalUnit, b: PrincipalUnit) -> Bool { a.key == b.key }
+
+        public static let star = PrincipalUnit(key: "*", isLiteralStar: true, fragment: [])
+
+        public static func arn(_ arn: String) -> PrincipalUnit {
+            PrincipalUnit(key: "arn:" + arn, isLiteralStar: false, fragment: [("AWS", [.string(arn)])])
+        }
+
+        public static func service(_ name: String) -> PrincipalUnit {
+            PrincipalUnit(key: "service:" + name, isLiteralStar: false, fragment: [("Service", [.string(name)])])
+        }
+
+        /// The CDK renders an account principal's ARN through a fresh token each time, so no two
+        /// account principals ever compare equal; `instance` keeps them apart.
+        public static func account(_ root: JSONValue, instance: Int) -> PrincipalUnit {
+            PrincipalUnit(key: "account#\(instance)", isLiteralStar: false, fragment: [("AWS", [root])])
+        }
+
+        /// A principal written as raw JSON in `resourcePolicy`: equal only to identical raw JSON.
+        public static func json(_ p: JSONValue) -> PrincipalUnit {
+            if p.stringValue == "*" { return .star }
+            guard case .object(let pairs) = p else { return .star }
+            return PrincipalUnit(key: "json:" + JSONWriter.compact(p), isLiteralStar: false,
+                                 fragment: pairs.map { ($0.0, ($0.1.strings ?? []).map(JSONValue.string)) })
+        }
+    }
+
+    public var sid: String?
+    public var effect: String = "Allow"
+    public var actions: [String] = []
+    public var notActions: [String] = []
+    public var principals: [PrincipalUnit] = []
+    public var notPrincipals: [PrincipalUnit] = []
+    public var resources: [JSONValue] = []
+    public var notResources: [JSONValue] = []
+    public var condition: JSONValue?
+
+    public init(sid: String? = nil, effect: String = "Allow", actions: [String] = [], principals: [PrincipalUnit] = [],
+                resources: [JSONValue] = [], condition: JSONValue? = nil) {
+        self.sid = sid
+        self.effect = effect
+        self.actions = actions
+        self.principals = principals
+        self.resources = resources
+        self.condition = condition
+    }
+
+    /// A raw statement of the spec's `resourcePolicy` (`PolicyStatement.fromJson`).
+    public init(json: JSONValue) {
+        sid = json["Sid"]?.stringValue
+        effect = json["Effect"]?.stringValue ?? "Allow"
+        actions = json["Action"]?.strings ?? []
+        notActions = json["NotAction"]?.strings ?? []
+        resources = (json["Resource"]?.strings ?? []).map(JSONValue.string)
+        notResources = (json["NotResource"]?.strings ?? []).map(JSONValue.string)
+        condition = json["Condition"]
+        principals = json["Principal"].map { [PrincipalUnit.json($0)] } ?? []
+        notPrincipals = json["NotPrincipal"].map { [PrincipalUnit.json($0)] } ?? []
+    }
+
+    /// The statement as the CDK renders it: keys in alphabetical order, actions sorted and
+    /// de-duplicated, one-element lists as scalars.
+    public var cdkJSON: JSONValue {
+        var o = JSONObject()
+        o.set("Action", Statement.actionList(actions))
+        o.set("Condition", condition)
+        o.set("Effect", .string(effect))
+        o.set("NotAction", Statement.actionList(notActions))
+        o.set("NotPrincipal", Statement.principalJSON(notPrincipals))
+        o.set("NotResource", Statement.valueList(notResources))
+        o.set("Principal", Statement.principalJSON(principals))
+        o.set("Resource", Statement.valueList(resources))
+        o.set("Sid", sid.map(JSONValue.string))
+        return o.json
+    }
+
+    /// The statement for a standalone policy file: the key order of AWS's documentation.
+    public var documentJSON: JSONValue {
+        var o = JSONObject()
+        o.set("Sid", sid.map(JSONValue.string))
+        o.set("Effect", .string(effect))
+        o.set("Principal", Statement.principalJSON(principals))
+        o.set("NotPrincipal", Statement.principalJSON(notPrincipals))
+        o.set("Action", Statement.actionList(actions))
+        o.set("NotAction", Statement.actionList(notActions))
+        o.set("Resource", Statement.valueList(resources))
+        o.set("NotResource", Statement.valueList(notResources))
+        o.set("Condition", condition)
+        return o.json
+    }
+
+    static func actionList(_ actions: [String]) -> JSONValue? {
+        guard !actions.isEmpty else { return nil }
+        return .scalarOrList(jsSorted(unique(actions)).map(JSONValue.string))
+    }
+
+    /// Resources (and principal values) render sorted by their JSON text, without repeats.
+    static func valueList(_ values: [JSONValue]) -> JSONValue? {
+        guard !values.isEmpty else { return nil }
+        return .scalarOrList(sortedByJSON(unique(values)))
+    }
+
+    static func sortedByJSON(_ values: [JSONValue]) -> [JSONValue] {
+        values.map { (JSONWriter.compact($0), $0) }
+            .sorted { $0.0.utf16.lexicographicallyPrecedes($1.0.utf16) }
+            .map(\.1)
+    }
+
+    /// Principal keys sorted (`AWS` before `Service`), each key's values sorted without repeats.
+    static func principalJSON(_ units: [PrincipalUnit]) -> JSONValue? {
+        guard !units.isEmpty else { return nil }
+        if units.contains(where: \.isLiteralStar) { return .string("*") }
+        var merged: [String: [JSONValue]] = [:]
+        for unit in units {
+            for (key, values) in unit.fragment { merged[key, default: []] += values }
+        }
+        return .object(jsSorted(Array(merged.keys)).map { ($0, .scalarOrList(sortedByJSON(unique(merged[$0]!)))) })
+    }
+
+    /// Resolves placeholders: each resource is mapped (to a concrete ARN for a policy file).
+    public func mapResources(_ f: (JSONValue) -> JSONValue) -> Statement {
+        var s = self
+        s.resources = resources.map(f)
+        s.notResources = notResources.map(f)
+        return s
+    }
+}
+
+func unique<T: Hashable>(_ values: [T]) -> [T] {
+    var seen = Set<T>()
+    return values.filter { seen.insert($0).inserted }
+}
+
+/// JavaScript's default sort: by UTF-16 code units.
+func jsSorted(_ values: [String]) -> [String] {
+    values.sorted { $0.utf16.lexicographicallyPrecedes($1.utf16) }
+}
+
+/// The CDK's statement minimisation (`@aws-cdk/aws-iam:minimizePolicies`): repeatedly merge any
+/// two statements with the same effect, no Sid, the same condition and equal sets in two of
+/// actions, resources and principals; then drop statements that render identically.
+public func minimize(_ statements: [Statement]) -> [Statement] {
+    var s = statements
+    var changed = true
+    while changed {
+        changed = false
+        var i = 0
+        while i < s.count {
+            var j = i + 1
+            while j < s.count {
+                if let m = merge(s[i], s[j]) {
+                    s[i] = m
+                    s.remove(at: j)
+                    changed = true
+                } else {
+                    j += 1
+                }
+            }
+            i += 1
+        }
+    }
+    var seen = Set<String>()
+    return s.filter { seen.insert(JSONWriter.compact($0.cdkJSON)).inserted }
+}
+
+private func merge(_ a: Statement, _ b: Statement) -> Statement? {
+    guard a.effect == b.effect, a.sid == nil, b.sid == nil else { return nil }
+    guard condKey(a.condition) == condKey(b.condition) else { return nil }
+    guard Set(a.notActions) == Set(b.notActions), Set(a.notResources.map(valKey)) == Set(b.notResources.map(valKey)),
+          Set(a.notPrincipals.map(\.key)) == Set(b.notPrincipals.map(\.key)) else { return nil }
+    let actionsEqual = Set(a.actions) == Set(b.actions)
+    let resourcesEqual = Set(a.resources.map(valKey)) == Set(b.resources.map(valKey))
+    let principalsEqual = Set(a.principals.map(\.key)) == Set(b.principals.map(\.key))
+    let equal = (actionsEqual ? 1 : 0) + (resourcesEqual ? 1 : 0) + (principalsEqual ? 1 : 0)
+    guard equal >= 2 else { return nil }
+    if a.principals.contains(where: \.isLiteralStar) != b.principals.contains(where: \.isLiteralStar) { return nil }
+    var m = a
+    m.actions = jsSorted(unique(a.actions + b.actions))
+    m.resources = unique(a.resources + b.resources)
+    var principals = a.principals
+    for p in b.principals where !principals.contains(p) { principals.append(p) }
+    m.principals = principals
+    return m
+}
+
+private func condKey(_ c: JSONValue?) -> String { c.map(JSONWriter.compact) ?? "" }
+private func valKey(_ v: JSONValue) -> String { JSONWriter.compact(v) }

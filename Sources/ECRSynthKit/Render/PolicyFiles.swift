@@ -1,0 +1,61 @@
+import ECRSpec
+
+/// The IAM documents written under `policies/`: standalone JSON a reviewer or another account's
+/// owner can read and attach, with concrete ARNs where the spec names them.
+public enum PolicyFiles {
+    public static func files(_ plan: Plan) -> [(path: String, json: JSONValue)] {
+        var arns: [String: String] = [:]
+        for r in plan.repositories { arns[r.logicalID] = r.arnForFiles }
+        func resolve(_ v: JSONValue) -> JSONValue {
+            if case .object(let pairs) = v, pairs.count == 1, pairs[0].0 == "Fn::GetAtt",
+               case .array(let parts) = pairs[0].1, let id = parts.first?.stringValue, let arn = arns[id] {
+                return .string(arn)
+            }
+            return v
+        }
+        func principalResolve(_ s: Statement) -> Statement {
+            var s = s.mapResources(resolve)
+            s.principals = s.principals.map { unit in
+                var unit = unit
+                unit.fragment = unit.fragment.map { ($0.0, $0.1.map(fileValue)) }
+                return unit
+            }
+            return s
+        }
+        var out: [(String, JSONValue)] = []
+        for p in plan.principalPolicies {
+            out.append(("policies/\(safeFileName(p.fileStem)).json", document(minimize(p.statements).map(principalResolve))))
+        }
+        for r in plan.repositories where !r.policyStatements.isEmpty {
+            out.append(("policies/repository-\(safeFileName(r.id)).json", document(minimize(r.policyStatements).map(principalResolve))))
+        }
+        for e in plan.externalPolicies {
+            out.append(("policies/cross-account/\(safeFileName(e.fileStem)).json", document(minimize(e.statements))))
+        }
+        for t in plan.targetPolicies {
+            out.append(("policies/targets/\(safeFileName(t.fileStem)).json", document(minimize(t.statements))))
+        }
+        return out
+    }
+
+    static func document(_ statements: [Statement]) -> JSONValue {
+        .object([("Version", .string("2012-10-17")), ("Statement", .array(statements.map(\.documentJSON)))])
+    }
+
+    /// A CloudFormation intrinsic in a principal becomes the `${…}` placeholder it stands for.
+    static func fileValue(_ v: JSONValue) -> JSONValue {
+        if case .object(let pairs) = v, pairs.first?.0 == "Fn::Join", case .array(let args) = pairs[0].1,
+           args.count == 2, case .array(let parts) = args[1] {
+            var s = ""
+            for part in parts {
+                if let text = part.stringValue {
+                    s += text
+                } else if case .object(let ref) = part, ref.first?.0 == "Ref", let name = ref[0].1.stringValue {
+                    s += "${\(name)}"
+                }
+            }
+            return .string(s)
+        }
+        return v
+    }
+}

@@ -1,0 +1,150 @@
+import ECRSpec
+
+/// Plan → CloudFormation template, in the CDK's shapes and key order.
+public enum TemplateRenderer {
+    public static func template(_ plan: Plan) -> JSONValue {
+        var resources: [(String, JSONValue)] = []
+        for slot in plan.order {
+            switch slot {
+            case .repository(let i):
+                let r = plan.repositories[i]
+                resources.append((r.logicalID, repository(r)))
+                for e in r.events {
+                    resources.append((e.logicalID, eventRule(e, repo: r)))
+                    for t in e.targets {
+                        if let id = t.permissionLogicalID {
+                            resources.append((id, lambdaPermission(t, rule: e)))
+                        }
+                    }
+                }
+            case .principalPolicy(let i):
+                let p = plan.principalPolicies[i]
+                resources.append((p.logicalID, principalPolicy(p)))
+            }
+        }
+        var template = JSONObject()
+        template.set("Description", plan.description.map(JSONValue.string))
+        template.set("Resources", .object(resources))
+        template.set("Outputs", outputs(plan))
+        return template.json
+    }
+
+    static func repository(_ r: RepositoryPlan) -> JSONValue {
+        let repo = r.repository
+        var p = JSONObject()
+        p.set("EmptyOnDelete", repo.emptyOnDelete.map(JSONValue.bool))
+        if repo.encryption != .aes256 {
+            var e = JSONObject()
+            e.set("EncryptionType", .string(repo.encryption.rawValue))
+            e.set("KmsKey", repo.encryptionKey.map(JSONValue.string))
+            p.set("EncryptionConfiguration", e.json)
+        }
+        p.set("ImageScanningConfiguration", repo.imageScanOnPush.map { .object([("ScanOnPush", .bool($0))]) })
+        p.set("ImageTagMutability", repo.imageTagMutability.map { .string($0.rawValue) })
+        p.set("ImageTagMutabilityExclusionFilters", repo.exclusionFilters.map { filters in
+            .array(filters.map {
+                .object([("ImageTagMutabilityExclusionFilterType", .string("WILDCARD")),
+                         ("ImageTagMutabilityExclusionFilterValue", .string($0))])
+            })
+        })
+        if !r.lifecycle.isEmpty || repo.lifecycleRegistryId != nil {
+            var l = JSONObject()
+            if !r.lifecycle.isEmpty { l.set("LifecyclePolicyText", .string(LifecyclePlanner.policyText(r.lifecycle))) }
+            l.set("RegistryId", repo.lifecycleRegistryId.map(JSONValue.string))
+            p.set("LifecyclePolicy", l.json)
+        }
+        p.set("RepositoryName", repo.repositoryName.map { .string($0.value) })
+        if !r.policyStatements.isEmpty {
+            p.set("RepositoryPolicyText", Planner.policyDocument(minimize(r.policyStatements)))
+        }
+        p.set("Tags", tags(r.tags))
+        let policy = repo.removalPolicy == .destroy ? "Delete" : "Retain"
+        var o = JSONObject()
+        o.set("Type", .string("AWS::ECR::Repository"))
+        if !p.isEmpty { o.set("Properties", p.json) }
+        o.set("UpdateReplacePolicy", .string(policy))
+        o.set("DeletionPolicy", .string(policy))
+        return o.json
+    }
+
+    static func tags(_ tags: [Tag]) -> JSONValue? {
+        guard !tags.isEmpty else { return nil }
+        return .array(tags.map { .object([("Key", .string($0.key)), ("Value", .string($0.value))]) })
+    }
+
+    static func eventPattern(_ e: EventPlan, repo: RepositoryPlan) -> JSONValue {
+        var detail = JSONObject()
+        detail.set("repository-name", .array([.ref(repo.logicalID)]))
+        let detailType: String
+        switch e.rule.kind {
+        case .imageScanCompleted:
+            detailType = "ECR Image Scan"
+            detail.set("scan-status", .array([.string("COMPLETE")]))
+            detail.set("image-tags", e.rule.imageTags.map { .array($0.map(JSONValue.string)) })
+        case .imagePushed:
+            detailType = "ECR Image Action"
+            detail.set("action-type", .array([.string("PUSH")]))
+            detail.set("result", .array([.string("SUCCESS")]))
+            detail.set("image-tag", e.rule.imageTags.map { .array($0.map(JSONValue.string)) })
+        }
+        return .object([
+            ("source", .array([.string("aws.ecr")])),
+            ("detail-type", .array([.string(detailType)])),
+            ("detail", detail.json),
+        ])
+    }
+
+    static func eventRule(_ e: EventPlan, repo: RepositoryPlan) -> JSONValue {
+        var p = JSONObject()
+        p.set("EventPattern", eventPattern(e, repo: repo))
+        p.set("State", .string("ENABLED"))
+        p.set("Tags", tags(repo.tags))
+        if !e.targets.isEmpty {
+            p.set("Targets", .array(e.targets.map { .object([("Arn", .string($0.target.arn)), ("Id", .string($0.targetID))]) }))
+        }
+        return .object([("Type", .string("AWS::Events::Rule")), ("Properties", p.json)])
+    }
+
+    static func lambdaPermission(_ t: TargetPlan, rule: EventPlan) -> JSONValue {
+        .object([
+            ("Type", .string("AWS::Lambda::Permission")),
+            ("Properties", .object([
+                ("Action", .string("lambda:InvokeFunction")),
+                ("FunctionName", .string(t.target.arn)),
+                ("Principal", .string("events.amazonaws.com")),
+                ("SourceArn", .getAtt(rule.logicalID, "Arn")),
+            ])),
+        ])
+    }
+
+    static func principalPolicy(_ p: PrincipalPolicy) -> JSONValue {
+        var props = JSONObject()
+        props.set("PolicyDocument", Planner.policyDocument(minimize(p.statements)))
+        props.set("PolicyName", .string(p.policyName))
+        switch p.principal {
+        case .role(let n): props.set("Roles", .array([.string(n)]))
+        case .user(let n): props.set("Users", .array([.string(n)]))
+        default: break
+        }
+        return .object([("Type", .string("AWS::IAM::Policy")), ("Properties", props.json)])
+    }
+
+    /// Each repository's name, ARN and URI: what other stacks and pipelines need.
+    static func outputs(_ plan: Plan) -> JSONValue? {
+        guard !plan.repositories.isEmpty else { return nil }
+        var out: [(String, JSONValue)] = []
+        for r in plan.repositories {
+            let base = LogicalID.alphanumeric(r.id)
+            out.append(("\(base)Name", .object([
+                ("Description", .string("Name of repository \(r.id)")), ("Value", .ref(r.logicalID)),
+            ])))
+            out.append(("\(base)Arn", .object([
+                ("Description", .string("ARN of repository \(r.id)")), ("Value", .getAtt(r.logicalID, "Arn")),
+            ])))
+            out.append(("\(base)Uri", .object([
+                ("Description", .string("URI of repository \(r.id)")), ("Value", .getAtt(r.logicalID, "RepositoryUri")),
+            ])))
+        }
+        return .object(out)
+    }
+}

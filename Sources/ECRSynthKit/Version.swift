@@ -1,0 +1,1 @@
+public let ecrsynthVersion = "0.1.0"

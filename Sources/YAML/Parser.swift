@@ -1,0 +1,312 @@
+import CYAML
+
+/// Limits enforced while streaming, so that hostile input fails fast instead of exhausting the machine.
+public struct ParseLimits: Sendable {
+    /// Largest input accepted, in bytes.
+    public var maxBytes: Int
+    /// Deepest nesting of sequences and mappings.
+    public var maxDepth: Int
+    /// Most nodes the document may hold once every alias is expanded (the billion-laughs budget).
+    public var maxNodes: Int
+
+    public init(maxBytes: Int = 16 << 20, maxDepth: Int = 64, maxNodes: Int = 2_000_000) {
+        self.maxBytes = maxBytes
+        self.maxDepth = maxDepth
+        self.maxNodes = maxNodes
+    }
+
+    public static let `default` = ParseLimits()
+}
+
+/// Composes libyaml's parser events into a `Node` tree.
+///
+/// Anchors, aliases and merge keys (`<<`) are resolved here. Duplicate keys, undefined aliases,
+/// more than one document, and the limits of `ParseLimits` are reported as `YAMLProblem`s.
+public enum YAMLParser {
+    /// Parses one document. Returns nil for a stream with no document (empty or comments only).
+    public static func parse(_ bytes: [UInt8], limits: ParseLimits = .default) throws(YAMLError) -> Node? {
+        if bytes.count > limits.maxBytes {
+            throw YAMLError([YAMLProblem(
+                "input is \(bytes.count) bytes; the largest spec accepted is \(limits.maxBytes) bytes",
+                at: .start)])
+        }
+        if let encoding = utf16or32(bytes) {
+            throw YAMLError([YAMLProblem(
+                "input is \(encoding) encoded; save the spec as UTF-8", at: .start)])
+        }
+        var body = bytes[...]
+        if body.starts(with: [0xEF, 0xBB, 0xBF]) { body = body.dropFirst(3) }
+        let result: Result<Node?, YAMLError> = body.withUnsafeBufferPointer { buffer in
+            var composer = Composer(limits: limits, input: buffer)
+            return composer.run()
+        }
+        return try result.get()
+    }
+
+    private static func utf16or32(_ b: [UInt8]) -> String? {
+        if b.starts(with: [0x00, 0x00, 0xFE, 0xFF]) || b.starts(with: [0xFF, 0xFE, 0x00, 0x00]) { return "UTF-32" }
+        if b.starts(with: [0xFE, 0xFF]) || b.starts(with: [0xFF, 0xFE]) { return "UTF-16" }
+        // No byte order mark: UTF-16 text of ASCII characters has a NUL in every other byte.
+        if b.count >= 4, (b[0] == 0 && b[1] != 0 && b[2] == 0) || (b[0] != 0 && b[1] == 0 && b[3] == 0) {
+            return "UTF-16"
+        }
+        return nil
+    }
+}
+
+private struct Composer {
+    let limits: ParseLimits
+    let input: UnsafeBufferPointer<UInt8>
+
+    /// A collection being built.
+    struct Frame {
+        var mark: Mark
+        var anchor: String?
+        var tag: String?
+        var isMapping: Bool
+        var items: [Node] = []
+        var pairs: [Pair] = []
+        var pendingKey: Node?
+        var seenKeys: [String: Mark] = [:]
+        var weight = 1
+    }
+
+    var stack: [Frame] = []
+    var anchors: [String: (node: Node, weight: Int)] = [:]
+    var problems: [YAMLProblem] = []
+    var expanded = 0
+    var documents = 0
+    var root: Node?
+
+    init(limits: ParseLimits, input: UnsafeBufferPointer<UInt8>) {
+        self.limits = limits
+        self.input = input
+    }
+
+    mutating func run() -> Result<Node?, YAMLError> {
+        var parser = yaml_parser_t()
+        guard yaml_parser_initialize(&parser) == 1 else {
+            return .failure(YAMLError([YAMLProblem("out of memory while starting the YAML parser", at: .start)]))
+        }
+        defer { yaml_parser_delete(&parser) }
+        yaml_parser_set_encoding(&parser, YAML_UTF8_ENCODING)
+        yaml_parser_set_input_string(&parser, input.baseAddress ?? UnsafePointer(bitPattern: 1)!, input.count)
+
+        var event = yaml_event_t()
+        while true {
+            guard yaml_parser_parse(&parser, &event) == 1 else {
+                problems.append(libyamlProblem(parser))
+                return .failure(YAMLError(problems))
+            }
+            defer { yaml_event_delete(&event) }
+            let type = event.type
+            if type == YAML_STREAM_END_EVENT { break }
+            if let fatal = handle(event) {
+                problems.append(fatal)
+                return .failure(YAMLError(problems))
+            }
+        }
+        if !problems.isEmpty { return .failure(YAMLError(problems)) }
+        return .success(root)
+    }
+
+    /// Handles one event; returns a problem that stops parsing.
+    mutating func handle(_ event: yaml_event_t) -> YAMLProblem? {
+        let mark = Mark(line: Int(event.start_mark.line) + 1, column: Int(event.start_mark.column) + 1)
+        switch event.type {
+        case YAML_DOCUMENT_START_EVENT:
+            documents += 1
+            if documents > 1 {
+                return YAMLProblem("found a second YAML document; a spec is a single document", at: mark)
+            }
+        case YAML_ALIAS_EVENT:
+            let name = String(cString: event.data.alias.anchor)
+            guard let target = anchors[name] else {
+                return YAMLProblem("undefined alias '\(name)'", at: mark)
+            }
+            expanded += target.weight
+            if expanded > limits.maxNodes {
+                return YAMLProblem(
+                    "aliases expand the document beyond \(limits.maxNodes) nodes; share less through '*\(name)'",
+                    at: mark)
+            }
+            var node = target.node
+            node.mark = mark
+            return add(node, weight: target.weight, anchor: nil)
+        case YAML_SCALAR_EVENT:
+            let s = event.data.scalar
+            let value = String(decoding: UnsafeBufferPointer(start: s.value, count: Int(s.length)), as: UTF8.self)
+            let style: ScalarStyle
+            switch s.style {
+            case YAML_SINGLE_QUOTED_SCALAR_STYLE: style = .singleQuoted
+            case YAML_DOUBLE_QUOTED_SCALAR_STYLE: style = .doubleQuoted
+            case YAML_LITERAL_SCALAR_STYLE: style = .literal
+            case YAML_FOLDED_SCALAR_STYLE: style = .folded
+            default: style = .plain
+            }
+            let node = Node(.scalar(value, style), mark: mark, tag: s.tag.map { String(cString: $0) })
+            expanded += 1
+            if expanded > limits.maxNodes {
+                return YAMLProblem("document has more than \(limits.maxNodes) nodes", at: mark)
+            }
+            return add(node, weight: 1, anchor: s.anchor.map { String(cString: $0) })
+        case YAML_SEQUENCE_START_EVENT, YAML_MAPPING_START_EVENT:
+            if stack.count >= limits.maxDepth {
+                return YAMLProblem("nesting is deeper than \(limits.maxDepth) levels", at: mark)
+            }
+            let isMapping = event.type == YAML_MAPPING_START_EVENT
+            let anchor: UnsafeMutablePointer<yaml_char_t>?
+            let tag: UnsafeMutablePointer<yaml_char_t>?
+            if isMapping {
+                anchor = event.data.mapping_start.anchor
+                tag = event.data.mapping_start.tag
+            } else {
+                anchor = event.data.sequence_start.anchor
+                tag = event.data.sequence_start.tag
+            }
+            expanded += 1
+            stack.append(Frame(mark: mark, anchor: anchor.map { String(cString: $0) },
+                               tag: tag.map { String(cString: $0) }, isMapping: isMapping))
+        case YAML_SEQUENCE_END_EVENT, YAML_MAPPING_END_EVENT:
+            let frame = stack.removeLast()
+            let node: Node
+            if frame.isMapping {
+                node = Node(.mapping(merged(frame)), mark: frame.mark, tag: frame.tag)
+            } else {
+                node = Node(.sequence(frame.items), mark: frame.mark, tag: frame.tag)
+            }
+            return add(node, weight: frame.weight, anchor: frame.anchor)
+        default:
+            break
+        }
+        return nil
+    }
+
+    /// Adds a finished node to the collection being built, or makes it the document's root.
+    mutating func add(_ node: Node, weight: Int, anchor: String?) -> YAMLProblem? {
+        if let anchor { anchors[anchor] = (node, weight) }
+        guard !stack.isEmpty else {
+            root = node
+            return nil
+        }
+        let top = stack.count - 1
+        stack[top].weight += weight
+        if !stack[top].isMapping {
+            stack[top].items.append(node)
+            return nil
+        }
+        guard let key = stack[top].pendingKey else {
+            stack[top].pendingKey = node
+            return nil
+        }
+        stack[top].pendingKey = nil
+        if let text = key.scalar, !isMergeKey(key) {
+            if let first = stack[top].seenKeys[text] {
+                problems.append(YAMLProblem(
+                    "duplicate key '\(text)'", at: key.mark,
+                    note: .init(message: "'\(text)' first defined here", mark: first)))
+                return nil
+            }
+            stack[top].seenKeys[text] = key.mark
+        }
+        stack[top].pairs.append(Pair(key: key, value: node))
+        return nil
+    }
+
+    func isMergeKey(_ key: Node) -> Bool {
+        if case .scalar("<<", .plain) = key.kind, key.tag == nil || key.tag == "tag:yaml.org,2002:merge" { return true }
+        return false
+    }
+
+    /// Applies merge keys: explicit keys win, then earlier merge sources over later ones.
+    mutating func merged(_ frame: Frame) -> [Pair] {
+        guard frame.pairs.contains(where: { isMergeKey($0.key) }) else { return frame.pairs }
+        var result: [Pair] = []
+        var present = frame.seenKeys
+        var sources: [Node] = []
+        for pair in frame.pairs {
+            if isMergeKey(pair.key) {
+                switch pair.value.kind {
+                case .mapping: sources.append(pair.value)
+                case .sequence(let items):
+                    for item in items {
+                        if item.mapping != nil {
+                            sources.append(item)
+                        } else {
+                            problems.append(YAMLProblem(
+                                "a merge key '<<' takes a mapping or a list of mappings, not \(item.kindDescription)",
+                                at: item.mark))
+                        }
+                    }
+                case .scalar:
+                    problems.append(YAMLProblem(
+                        "a merge key '<<' takes a mapping or a list of mappings, not \(pair.value.kindDescription)",
+                        at: pair.value.mark))
+                }
+            } else {
+                result.append(pair)
+            }
+        }
+        for source in sources {
+            for pair in source.mapping ?? [] {
+                if let text = pair.key.scalar {
+                    if present[text] != nil { continue }
+                    present[text] = pair.key.mark
+                }
+                result.append(pair)
+            }
+        }
+        return result
+    }
+
+    func libyamlProblem(_ parser: yaml_parser_t) -> YAMLProblem {
+        let problem = parser.problem.map { String(cString: $0) } ?? "unknown YAML error"
+        switch parser.error {
+        case YAML_MEMORY_ERROR:
+            return YAMLProblem("out of memory while parsing YAML", at: .start)
+        case YAML_READER_ERROR:
+            let offset = Int(parser.problem_offset)
+            var message = problem
+            if parser.problem_value != -1 {
+                message += " (byte 0x" + String(UInt8(truncatingIfNeeded: parser.problem_value), radix: 16, uppercase: true)
+                    .leftPadded(to: 2) + ")"
+            }
+            return YAMLProblem(message, at: markOf(offset: offset))
+        default:
+            let pm = parser.problem_mark
+            let mark = Mark(line: Int(pm.line) + 1, column: Int(pm.column) + 1)
+            var note: YAMLProblem.Note?
+            if let context = parser.context {
+                let cm = parser.context_mark
+                note = .init(message: String(cString: context),
+                             mark: Mark(line: Int(cm.line) + 1, column: Int(cm.column) + 1))
+            }
+            return YAMLProblem(problem, at: mark, note: note)
+        }
+    }
+
+    /// Line and column of a byte offset, counting characters as libyaml does.
+    func markOf(offset: Int) -> Mark {
+        var line = 1, column = 1, i = 0
+        let end = min(offset, input.count)
+        while i < end {
+            let b = input[i]
+            if b == 0x0A {
+                line += 1; column = 1
+            } else if b == 0x0D {
+                if i + 1 < end, input[i + 1] == 0x0A { i += 1 }
+                line += 1; column = 1
+            } else if b & 0xC0 != 0x80 {
+                column += 1
+            }
+            i += 1
+        }
+        return Mark(line: line, column: column)
+    }
+}
+
+extension String {
+    func leftPadded(to width: Int) -> String {
+        count >= width ? self : String(repeating: "0", count: width - count) + self
+    }
+}

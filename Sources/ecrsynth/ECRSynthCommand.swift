@@ -1,0 +1,177 @@
+import ArgumentParser
+import ECRSpec
+import ECRSynthKit
+#if canImport(Glibc)
+import Glibc
+#endif
+
+@main
+struct ECRSynthCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ecrsynth",
+        abstract: "Turn a YAML spec of Amazon ECR repositories into CloudFormation templates and IAM policy documents.",
+        discussion: """
+            Exit codes: 0 success, 1 invalid spec or --check drift, 64 usage error, 74 input/output error.
+            """,
+        version: ecrsynthVersion,
+        subcommands: [Validate.self, Synth.self]
+    )
+}
+
+/// Where diagnostics go and how they look.
+enum Terminal {
+    static var colour: Bool {
+        isatty(STDERR_FILENO) == 1 && getenv("NO_COLOR") == nil && String(cString: getenv("TERM") ?? strdup("dumb")) != "dumb"
+    }
+
+    static func err(_ s: String) { write(s, to: STDERR_FILENO) }
+
+    static func out(_ s: String) { write(s, to: STDOUT_FILENO) }
+
+    static func write(_ s: String, to fd: Int32) {
+        var bytes = Array(s.utf8)[...]
+        while !bytes.isEmpty {
+            let n = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress!, $0.count) }
+            if n < 0 && errno == EINTR { continue }
+            if n <= 0 { return }
+            bytes = bytes.dropFirst(n)
+        }
+    }
+}
+
+/// The spec paths a command works on: as given, or the default lookup.
+func resolveSpec(_ given: String?) throws -> String {
+    if let given { return given }
+    for candidate in ["ecrsynth.yaml", "spec.yaml"] where access(candidate, F_OK) == 0 {
+        return candidate
+    }
+    Terminal.err("ecrsynth: error: no SPEC given, and neither ./ecrsynth.yaml nor ./spec.yaml exists\n")
+    throw ExitCode(74)
+}
+
+/// Reads, validates and plans one spec, printing its diagnostics as text.
+func checkSpec(_ path: String, strict: Bool, print: Bool = true) throws -> Pipeline.Checked {
+    let bytes: [UInt8]
+    do {
+        bytes = try SpecReader.read(path, maxBytes: ParseLimitsDefault.maxBytes)
+    } catch {
+        Terminal.err(error.description + "\n")
+        throw ExitCode(74)
+    }
+    var checked = Pipeline.check(bytes)
+    if strict {
+        checked.diagnostics = checked.diagnostics.map { d in
+            var d = d
+            if d.severity == .warning { d.severity = .error }
+            return d
+        }
+        if checked.diagnostics.hasErrors { checked.plan = nil }
+    }
+    return checked
+}
+
+enum ParseLimitsDefault {
+    static let maxBytes = 16 << 20
+}
+
+enum DiagnosticsFormat: String, ExpressibleByArgument, CaseIterable {
+    case text, json, github
+}
+
+struct Validate: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Check specs and report every problem with file, line and column.",
+        discussion: "SPEC defaults to ./ecrsynth.yaml, then ./spec.yaml."
+    )
+
+    @Argument(help: "Spec files to check.")
+    var specs: [String] = []
+
+    @Flag(help: "Treat warnings as errors.")
+    var strict = false
+
+    @Option(help: "How to report: text (stderr), json or github (stdout).")
+    var diagnostics: DiagnosticsFormat = .text
+
+    func run() throws {
+        let paths = specs.isEmpty ? [try resolveSpec(nil)] : specs
+        var results: [(path: String, diagnostics: [Diagnostic])] = []
+        var failed = false
+        var ioFailed = false
+        for path in paths {
+            do {
+                let checked = try checkSpec(path, strict: strict)
+                results.append((path, checked.diagnostics))
+                if checked.diagnostics.hasErrors { failed = true }
+            } catch let e as ExitCode where e == ExitCode(74) {
+                ioFailed = true
+            }
+        }
+        switch diagnostics {
+        case .text:
+            for (path, ds) in results {
+                Terminal.err(DiagnosticFormatter.text(ds, path: path, style: .init(colour: Terminal.colour)))
+                Terminal.err(DiagnosticFormatter.summary(ds, path: path))
+            }
+        case .json:
+            Terminal.out(DiagnosticFormatter.json(results))
+        case .github:
+            for (path, ds) in results { Terminal.out(DiagnosticFormatter.github(ds, path: path)) }
+        }
+        if ioFailed { throw ExitCode(74) }
+        if failed { throw ExitCode(1) }
+    }
+}
+
+struct Synth: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Validate, plan and write the CloudFormation template, IAM policy documents and manifest.",
+        discussion: "SPEC defaults to ./ecrsynth.yaml, then ./spec.yaml. An invalid spec writes nothing."
+    )
+
+    @Argument(help: "The spec file.")
+    var spec: String?
+
+    @Option(name: [.short, .customLong("output")], help: "The output folder.")
+    var output = "ecrsynth.out"
+
+    @Flag(help: "Write nothing; exit 1 when the output folder is not what synth would write.")
+    var check = false
+
+    @Flag(help: "Treat warnings as errors.")
+    var strict = false
+
+    func run() throws {
+        let path = try resolveSpec(spec)
+        let checked = try checkSpec(path, strict: strict)
+        if !checked.diagnostics.isEmpty {
+            Terminal.err(DiagnosticFormatter.text(checked.diagnostics, path: path, style: .init(colour: Terminal.colour)))
+        }
+        guard let plan = checked.plan else {
+            Terminal.err(DiagnosticFormatter.summary(checked.diagnostics, path: path))
+            Terminal.err("ecrsynth: nothing written\n")
+            throw ExitCode(1)
+        }
+        let files = Pipeline.render(plan)
+        do {
+            if check {
+                let report = try OutputWriter.check(files, in: output)
+                let stale = report.changed.map { "  changed: \(output)/\($0)\n" }
+                    + report.added.map { "  missing: \(output)/\($0)\n" }
+                    + report.removed.map { "  extra:   \(output)/\($0)\n" }
+                if stale.isEmpty {
+                    Terminal.out("\(output) is up to date (\(files.count) files)\n")
+                } else {
+                    Terminal.err("\(output) is stale; run 'ecrsynth synth \(path) -o \(output)':\n" + stale.joined())
+                    throw ExitCode(1)
+                }
+            } else {
+                let report = try OutputWriter.write(files, to: output)
+                Terminal.out("\(output): \(report.written.count) written, \(report.unchanged.count) unchanged, \(report.removed.count) removed\n")
+            }
+        } catch let failure as IOFailure {
+            Terminal.err(failure.description + "\n")
+            throw ExitCode(74)
+        }
+    }
+}

@@ -1,0 +1,20 @@
+#!/bin/sh
+# Check the oracle against the CDK's real output in /work/shared/reference/cdk-expected:
+# every <case>/spec.yaml must give a byte-identical <stack>.template.json.
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+py=${PYTHON:-$here/../../.venv-cdk/bin/python}
+ref=${REF:-/work/shared/reference/cdk-expected}
+tmp=$(mktemp -d); status=0
+for spec in "$ref"/*/spec.yaml; do
+  case_dir=$(dirname "$spec"); name=$(basename "$case_dir")
+  if ! "$py" "$here/app.py" "$spec" "$tmp/$name" >/dev/null 2>"$tmp/$name.err"; then
+    echo "FAIL $name: $(grep '^app.py:' "$tmp/$name.err")"; status=1; continue
+  fi
+  for out in "$tmp/$name"/*.template.json; do
+    if cmp -s "$out" "$case_dir/$(basename "$out")"; then echo "same $name/$(basename "$out")"
+    else echo "DIFF $name/$(basename "$out")"; status=1; fi
+  done
+done
+rm -rf "$tmp"
+exit $status
