@@ -204,6 +204,10 @@ struct RepositoryDecoder {
                     if let env, target.partition != env.partition {
                         findings.error("target '\(arn.value)' is in partition '\(target.partition)', the stack in '\(env.partition)'",
                                        at: arn.mark)
+                    } else if let env, target.service != .eventBus, target.region != env.region {
+                        findings.error(
+                            "target '\(arn.value)' is in \(target.region) but the rule is in \(env.region); EventBridge delivers to another Region only through an event bus",
+                            at: arn.mark)
                     }
                     targets.append(Located(target, at: arn.mark))
                 }

@@ -1,0 +1,132 @@
+@testable import ECRSpec
+import Testing
+import YAML
+
+private func load(_ text: String) -> (Spec?, [Diagnostic]) {
+    let r = SpecLoader.load(Array(text.utf8))
+    return (r.spec, r.diagnostics)
+}
+
+private func errors(_ text: String) -> [String] {
+    load(text).1.filter { $0.severity == .error }.map(\.message)
+}
+
+private let head = """
+    version: 1
+    stack: {name: S}
+    repositories:
+
+    """
+
+@Suite struct SpecLoaderTests {
+    @Test func seedSpecLoads() throws {
+        let (spec, diagnostics) = load(head + """
+              - id: Repository
+                imageScanOnPush: true
+                imageTagMutability: IMMUTABLE
+                lifecycleRules:
+                  - tagPrefixList: [prod]
+                    maxImageCount: 9999
+                  - maxImageAge: 30 days
+            """)
+        #expect(diagnostics.isEmpty)
+        let repo = try #require(spec?.repositories.first)
+        #expect(repo.lifecycleRules.map(\.tagStatus) == [.tagged, .any])
+        #expect(repo.lifecycleRules.map(\.limit) == [.maxImageCount(9999), .maxImageAge(days: 30)])
+    }
+
+    @Test(arguments: ["30d", "30 day", "30 days", "{days: 30}", "030d"])
+    func durations(_ text: String) throws {
+        let (spec, d) = load(head + "  - id: R\n    lifecycleRules: [{maxImageAge: \(text)}]\n")
+        #expect(d.filter { $0.severity == .error }.isEmpty)
+        #expect(spec?.repositories.first?.lifecycleRules.first?.limit == .maxImageAge(days: 30))
+    }
+
+    @Test(arguments: ["36 hours", "2w", "1.5d", "0d", "{hours: 48}", "'30'", "thirty days"])
+    func badDurations(_ text: String) {
+        let e = errors(head + "  - id: R\n    lifecycleRules: [{maxImageAge: \(text)}]\n")
+        #expect(e.count == 1)
+        #expect(e.first?.contains("day") == true)
+    }
+
+    @Test func unknownKeyGetsAHint() {
+        let e = errors(head + "  - id: R\n    imageScanOnPsh: true\n")
+        #expect(e == ["unknown key 'imageScanOnPsh' in a repository; did you mean 'imageScanOnPush'?"])
+    }
+
+    @Test func accountStaysAString() throws {
+        let (spec, _) = load("version: 1\nstack:\n  name: S\n  env: {account: 012345678901, region: eu-west-1}\nrepositories: [{id: R}]\n")
+        #expect(spec?.stack.env?.account == "012345678901")
+        #expect(spec?.stack.env?.partition == "aws")
+    }
+
+    @Test func partitionFollowsTheRegion() {
+        let (spec, _) = load("version: 1\nstack:\n  name: S\n  env: {account: '123456789012', region: cn-north-1}\nrepositories: [{id: R}]\n")
+        #expect(spec?.stack.env?.partition == "aws-cn")
+        let e = errors("version: 1\nstack:\n  name: S\n  env: {account: '123456789012', region: cn-north-1, partition: aws}\nrepositories: [{id: R}]\n")
+        #expect(e == ["region 'cn-north-1' is in partition 'aws-cn', not 'aws'"])
+    }
+
+    @Test func defaultsMergeListsReplacedTagsMerged() throws {
+        let (spec, d) = load("""
+            version: 1
+            stack: {name: S}
+            defaults:
+              imageScanOnPush: true
+              tags: {team: a, cost: x}
+              lifecycleRules: [{maxImageCount: 5}]
+            repositories:
+              - id: One
+              - id: Two
+                imageScanOnPush: false
+                tags: {team: b}
+                lifecycleRules: [{maxImageAge: 7d}]
+            """)
+        #expect(!d.hasErrors)
+        let repos = try #require(spec?.repositories)
+        #expect(repos[0].imageScanOnPush == true)
+        #expect(repos[0].lifecycleRules.map(\.limit) == [.maxImageCount(5)])
+        #expect(repos[1].imageScanOnPush == false)
+        #expect(repos[1].lifecycleRules.map(\.limit) == [.maxImageAge(days: 7)])
+        #expect(repos[1].tags.map { "\($0.key)=\($0.value)" }.sorted() == ["cost=x", "team=b"])
+    }
+
+    @Test func problemsInDefaultsAreReportedOnce() {
+        let e = errors("version: 1\nstack: {name: S}\ndefaults:\n  imageScanOnPush: maybe\nrepositories: [{id: A}, {id: B}]\n")
+        #expect(e == ["'imageScanOnPush' must be true or false, got 'maybe'"])
+    }
+
+    @Test func derivedIDs() {
+        #expect(pascalCase("team/base-images") == "TeamBaseImages")
+        #expect(pascalCase("124/pp-33") == "124Pp33")
+        #expect(pascalCase("my.repo_name-x") == "MyRepoNameX")
+    }
+
+    @Test(arguments: ["ab", "my-app", "team/app", "1app", "a/b/c", "a_b", "124/pp-33", "abc-xyz-34ab"])
+    func validRepositoryNames(_ name: String) {
+        #expect(isRepositoryNamePattern(name))
+    }
+
+    @Test(arguments: ["Ab", "-ab", "ab-", "a..b", "a.-b", "a--b", "a__b", "a//b", "ab/", "aAa", "a./a-a"])
+    func invalidRepositoryNames(_ name: String) {
+        #expect(!isRepositoryNamePattern(name))
+    }
+
+    @Test func thirtyErrorsAreAllReported() {
+        var text = "version: 1\nstack: {name: S}\nrepositories:\n"
+        for i in 0..<30 { text += "  - {id: R\(i), imageScanOnPush: nope}\n" }
+        #expect(errors(text).count == 30)
+    }
+
+    @Test func suggestions() {
+        #expect(suggestion(for: "pul", among: ["pull", "push", "pullPush", "read"]) == "pull")
+        #expect(suggestion(for: "immutable", among: TagMutability.allCases.map(\.rawValue)) == "IMMUTABLE")
+        #expect(suggestion(for: "zzzzzz", among: ["pull", "push"]) == nil)
+    }
+
+    @Test func wildcardActions() {
+        #expect(ECRActions.matches("Describe*", in: ECRActions.repository).count >= 4)
+        #expect(wildcardMatch("batch?etimage", "batchgetimage"))
+        #expect(!wildcardMatch("batch*x", "batchgetimage"))
+    }
+}

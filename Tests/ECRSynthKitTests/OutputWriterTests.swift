@@ -1,0 +1,60 @@
+@testable import ECRSynthKit
+import Foundation
+import Testing
+
+@Suite struct OutputWriterTests {
+    func tempDir() -> String {
+        let dir = NSTemporaryDirectory() + "ecrsynth-test-\(UUID().uuidString)"
+        try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        return dir
+    }
+
+    func files(_ pairs: [(String, String)]) -> [OutputFile] {
+        let f = pairs.map { OutputFile(path: $0.0, text: $0.1) }
+        return f + [OutputWriter.manifest(for: f, stack: "S")]
+    }
+
+    @Test func unchangedFilesAreLeftAlone() throws {
+        let dir = tempDir()
+        let first = try OutputWriter.write(files([("a.json", "1\n"), ("policies/b.json", "2\n")]), to: dir)
+        #expect(first.written.sorted() == ["a.json", "manifest.json", "policies/b.json"])
+        let inode = try FileManager.default.attributesOfItem(atPath: dir + "/a.json")[.systemFileNumber] as? Int
+        let second = try OutputWriter.write(files([("a.json", "1\n"), ("policies/b.json", "3\n")]), to: dir)
+        #expect(second.unchanged == ["a.json"])
+        #expect(second.written.sorted() == ["manifest.json", "policies/b.json"])
+        #expect(try FileManager.default.attributesOfItem(atPath: dir + "/a.json")[.systemFileNumber] as? Int == inode)
+    }
+
+    @Test func staleFilesFromThePreviousManifestAreRemovedOthersKept() throws {
+        let dir = tempDir()
+        _ = try OutputWriter.write(files([("a.json", "1\n"), ("policies/old.json", "x\n")]), to: dir)
+        try "mine\n".write(toFile: dir + "/notes.txt", atomically: true, encoding: .utf8)
+        let report = try OutputWriter.write(files([("a.json", "1\n")]), to: dir)
+        #expect(report.removed == ["policies/old.json"])
+        #expect(!FileManager.default.fileExists(atPath: dir + "/policies"))
+        #expect(FileManager.default.fileExists(atPath: dir + "/notes.txt"))
+    }
+
+    @Test func checkReportsEachDifference() throws {
+        let dir = tempDir()
+        _ = try OutputWriter.write(files([("a.json", "1\n"), ("gone.json", "g\n")]), to: dir)
+        let report = try OutputWriter.check(files([("a.json", "2\n"), ("new.json", "n\n")]), in: dir)
+        #expect(report.changed.sorted() == ["a.json", "manifest.json"])
+        #expect(report.added == ["new.json"])
+        #expect(report.removed == ["gone.json"])
+        #expect(try String(contentsOfFile: dir + "/a.json", encoding: .utf8) == "1\n")
+    }
+
+    @Test func pathsCannotLeaveTheFolder() {
+        let dir = tempDir()
+        for bad in ["../x.json", "/etc/x", "a/../../x", "", "a//b"] {
+            #expect(throws: IOFailure.self) { try OutputWriter.write([OutputFile(path: bad, text: "x")], to: dir) }
+        }
+    }
+
+    @Test func aFileInPlaceOfTheFolderIsAnError() throws {
+        let dir = tempDir()
+        try "x".write(toFile: dir + "/out", atomically: true, encoding: .utf8)
+        #expect(throws: IOFailure.self) { try OutputWriter.write(files([("a.json", "1\n")]), to: dir + "/out") }
+    }
+}

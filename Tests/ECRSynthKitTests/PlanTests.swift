@@ -1,0 +1,154 @@
+import ECRSpec
+@testable import ECRSynthKit
+import Testing
+import YAML
+
+@Suite struct LogicalIDTests {
+    @Test func cdkExamples() {
+        #expect(LogicalID.make(["Repository", "Resource"]) == "Repository22E53BBD")
+        #expect(LogicalID.make(["Repo", "Resource"]) == "Repo02AC86CF")
+        #expect(LogicalID.make(["Repository", "ImageScanComplete", "Resource"]) == "RepositoryImageScanComplete3F87F580")
+        #expect(LogicalID.make(["TeamBaseImages", "Resource"]) == "TeamBaseImagesB8A1B39C")
+        #expect(LogicalID.make(["ImportedUser-deployer", "Policy", "Resource"]) == "ImportedUserdeployerPolicy19557F31")
+    }
+
+    @Test func singleComponentIsKeptAsIs() {
+        #expect(LogicalID.make(["My-Output"]) == "MyOutput")
+    }
+
+    @Test func importedRolePolicyName() {
+        let (id, name) = Planner.policyIDs(stack: "PlatformRegistry", principal: .role("ci-builder"))
+        #expect(name == "PolicyPlatformRegistryImportedRolecibuilder719DC9BA")
+        #expect(id == "ImportedRolecibuilderPolicyPlatformRegistryImportedRolecibuilder719DC9BAB0A57FAA")
+    }
+
+    @Test func humanPartIsCut() {
+        let id = LogicalID.make([String(repeating: "a", count: 300), "Resource"])
+        #expect(id.count == 248)
+    }
+}
+
+private func rule(_ status: TagStatus, priority: Int? = nil, prefixes: [String]? = nil, _ limit: LifecycleLimit,
+                  storage: StorageClass? = nil, action: LifecycleAction = .expire, line: Int = 1) -> LifecycleRule {
+    LifecycleRule(rulePriority: priority.map { Located($0, at: Mark(line: line, column: 1)) }, tagStatus: status,
+                  tagPrefixList: prefixes, limit: limit, storageClass: storage, action: action, mark: Mark(line: line, column: 1))
+}
+
+@Suite struct LifecyclePlannerTests {
+    @Test func seedText() {
+        let (planned, d) = LifecyclePlanner.plan([
+            rule(.tagged, prefixes: ["prod"], .maxImageCount(9999)), rule(.any, .maxImageAge(days: 30)),
+        ])
+        #expect(d.isEmpty)
+        #expect(LifecyclePlanner.policyText(planned) ==
+            #"{"rules":[{"rulePriority":1,"selection":{"tagStatus":"tagged","tagPrefixList":["prod"],"countType":"imageCountMoreThan","countNumber":9999},"action":{"type":"expire"}},{"rulePriority":2,"selection":{"tagStatus":"any","countType":"sinceImagePushed","countNumber":30,"countUnit":"days"},"action":{"type":"expire"}}]}"#)
+    }
+
+    /// CDK test "mixing numbered and unnumbered rules".
+    @Test func mixingNumberedAndUnnumbered() {
+        let (planned, _) = LifecyclePlanner.plan([
+            rule(.tagged, prefixes: ["a"], .maxImageCount(5)), rule(.tagged, priority: 10, prefixes: ["b"], .maxImageCount(5)),
+        ])
+        #expect(planned.map(\.priority) == [10, 11])
+        #expect(planned.map { $0.rule.tagPrefixList! } == [["b"], ["a"]])
+    }
+
+    /// CDK test "tagstatus Any is automatically sorted to the back".
+    @Test func anyRuleGoesLast() {
+        let (planned, _) = LifecyclePlanner.plan([
+            rule(.any, .maxImageCount(5)), rule(.tagged, prefixes: ["important"], .maxImageCount(999)),
+        ])
+        #expect(planned.map(\.rule.tagStatus) == [.tagged, .any])
+        #expect(planned.map(\.priority) == [1, 2])
+    }
+
+    @Test func explicitPrioritiesKeepWrittenOrder() {
+        let (planned, _) = LifecyclePlanner.plan([
+            rule(.tagged, priority: 10, prefixes: ["a"], .maxImageCount(1)), rule(.tagged, priority: 5, prefixes: ["b"], .maxImageCount(1)),
+            rule(.untagged, .maxImageAge(days: 1)), rule(.any, .maxImageCount(3)),
+        ])
+        #expect(planned.map(\.priority) == [10, 5, 11, 12])
+    }
+
+    @Test func prioritizedAnyWithUnprioritizedRules() {
+        let (_, d) = LifecyclePlanner.plan([rule(.tagged, prefixes: ["a"], .maxImageCount(1)), rule(.any, priority: 7, .maxImageCount(3), line: 9)])
+        #expect(d.map(\.message) == ["the 'any' rule has a 'rulePriority' but other rules have none; remove 'rulePriority' from the 'any' rule"])
+    }
+
+    @Test func anyMustBeHighest() {
+        let (_, d) = LifecyclePlanner.plan([rule(.tagged, priority: 5, prefixes: ["a"], .maxImageCount(1)), rule(.any, priority: 2, .maxImageCount(3))])
+        #expect(d.map(\.message) == ["the 'any' rule must have the highest priority, has 2 which is smaller than 5"])
+    }
+
+    @Test func duplicatePriorities() {
+        let (_, d) = LifecyclePlanner.plan([
+            rule(.tagged, priority: 3, prefixes: ["a"], .maxImageCount(1), line: 1),
+            rule(.tagged, priority: 3, prefixes: ["b"], .maxImageCount(1), line: 2),
+        ])
+        #expect(d.map(\.message) == ["duplicate rulePriority 3; ECR requires a unique priority per rule"])
+        #expect(d.first?.mark.line == 2)
+        #expect(d.first?.notes.first?.mark.line == 1)
+    }
+
+    @Test func archiveRulesRenderInTheSameStyle() {
+        let (planned, d) = LifecyclePlanner.plan([
+            rule(.any, .maxTimeSinceLastPull(days: 90), action: .archive),
+            rule(.any, .maxTimeInArchive(days: 365), storage: .archive),
+        ])
+        #expect(d.isEmpty)
+        #expect(LifecyclePlanner.policyText(planned) ==
+            #"{"rules":[{"rulePriority":1,"selection":{"tagStatus":"any","countType":"sinceImagePulled","countNumber":90,"countUnit":"days"},"action":{"type":"transition","targetStorageClass":"archive"}},{"rulePriority":2,"selection":{"tagStatus":"any","storageClass":"archive","countType":"sinceImageTransitioned","countNumber":365,"countUnit":"days"},"action":{"type":"expire"}}]}"#)
+    }
+}
+
+@Suite struct CollationTests {
+    /// The order the CDK's tags come out in (JavaScript localeCompare, ICU root).
+    @Test func matchesLocaleCompare() {
+        let expected = ["_", "-x", ".x", "~x", "10", "1a", "2", "a", "A", "Ä", "a b", "a:b", "a@b", "a/b", "a+b", "a=b",
+                        "a1", "A1", "aa", "aws-cdk:x", "aws:x", "AWS:y", "e", "E", "é", "É", "f", "z", "Z"]
+        #expect(expected.reversed().sorted(by: Collation.precedes) == expected)
+        #expect(expected.shuffled().sorted(by: Collation.precedes) == expected)
+    }
+}
+
+@Suite struct JSONWriterTests {
+    @Test func escapesLikeJSONStringify() {
+        #expect(JSONWriter.compact(.string("a/b \"q\" \\ \n\t\u{01} café")) == #""a/b \"q\" \\ \n\t\u0001 café""#)
+    }
+
+    @Test func prettyUsesOneSpaceAndAFinalNewline() {
+        let v: JSONValue = .object([("a", .array([.int(1), .bool(true)])), ("b", .object([])), ("c", .array([]))])
+        #expect(JSONWriter.pretty(v) == "{\n \"a\": [\n  1,\n  true\n ],\n \"b\": {},\n \"c\": []\n}\n")
+    }
+}
+
+@Suite struct MinimizeTests {
+    let token = Statement(actions: ["ecr:GetAuthorizationToken"], resources: [.string("*")])
+
+    @Test func samePullOnTwoRepositoriesMerges() {
+        let a = Statement(actions: ECRActions.pull, resources: [.getAtt("RepoTwo", "Arn")])
+        let b = Statement(actions: ECRActions.pull, resources: [.getAtt("RepoOne", "Arn")])
+        let out = minimize([a, token, b, token])
+        #expect(out.count == 2)
+        #expect(JSONWriter.compact(out[0].cdkJSON) ==
+            #"{"Action":["ecr:BatchCheckLayerAvailability","ecr:BatchGetImage","ecr:GetDownloadUrlForLayer"],"Effect":"Allow","Resource":[{"Fn::GetAtt":["RepoOne","Arn"]},{"Fn::GetAtt":["RepoTwo","Arn"]}]}"#)
+        #expect(out[1] == token)
+    }
+
+    @Test func statementsWithASidNeverMerge() {
+        var a = Statement(actions: ["ecr:ListImages"], principals: [.service("x.amazonaws.com")])
+        a.sid = "Keep"
+        let b = Statement(actions: ["ecr:ListImages"], principals: [.service("x.amazonaws.com")])
+        #expect(minimize([a, b]).count == 2)
+    }
+
+    @Test func accountPrincipalsNeverCompareEqual() {
+        let root = JSONValue.string("arn:aws:iam::210987654321:root")
+        let a = Statement(actions: ECRActions.pull, principals: [.account(root, instance: 0)])
+        let b = Statement(actions: ECRActions.read, principals: [.account(root, instance: 1)])
+        #expect(minimize([a, b]).count == 2)
+        let c = Statement(actions: ECRActions.pull, principals: [.arn("arn:aws:iam::210987654321:role/x")])
+        let d = Statement(actions: ECRActions.read, principals: [.arn("arn:aws:iam::210987654321:role/x")])
+        #expect(minimize([c, d]).count == 1)
+    }
+}
