@@ -4,6 +4,8 @@ PREFIX    ?= /usr/local
 PYTHON    ?= python3
 CFN_LINT_VERSION ?= 1.51.0
 BIN       := .build/release/ecrsynth
+CFN_LINT  := $(PYTHON) -c 'import sys; from cfnlint.runner import main; sys.exit(main())'
+
 DEMO_SPEC := Fixtures/example/ecrsynth.yaml
 
 .PHONY: all deps build test unit-tests lint-templates demo install clean
@@ -16,7 +18,7 @@ deps:
 		echo "installing libyaml-dev and pkg-config"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libyaml-dev pkg-config; \
 	fi
-	@if ! $(PYTHON) -m cfnlint --version >/dev/null 2>&1; then \
+	@if ! $(PYTHON) -c "import cfnlint" >/dev/null 2>&1; then \
 		echo "installing cfn-lint $(CFN_LINT_VERSION)"; \
 		$(PYTHON) -m pip install -q "cfn-lint==$(CFN_LINT_VERSION)"; \
 	fi
@@ -34,7 +36,7 @@ unit-tests:
 lint-templates:
 	@files=$$(find Fixtures/synth -name '*.template.json' | sort); \
 	echo "cfn-lint: $$(echo $$files | wc -w) templates"; \
-	$(PYTHON) -m cfnlint --format parseable -- $$files && echo "cfn-lint: clean"
+	$(CFN_LINT) --format parseable -- $$files && echo "cfn-lint: clean"
 
 demo: build
 	$(BIN) validate $(DEMO_SPEC)

@@ -84,7 +84,7 @@ struct Fields {
 
     func bool(_ key: String) -> Bool? {
         guard let v = value(key) else { return nil }
-        guard case .scalar(let s, .plain) = v.kind, v.tag == nil, s == "true" || s == "false" else {
+        guard case .scalar(let s, .plain) = v.kind, v.tag == nil || v.tag == "tag:yaml.org,2002:bool", s == "true" || s == "false" else {
             findings.error("'\(key)' must be true or false, got \(Fields.shown(v))", at: v.mark)
             return nil
         }
@@ -98,7 +98,7 @@ struct Fields {
 
     static func int(_ v: Node, key: String, min: Int, max: Int = Int.max, findings: Findings) -> Located<Int>? {
         let range = max == Int.max ? ">= \(min)" : "from \(min) to \(max)"
-        guard case .scalar(let s, .plain) = v.kind, v.tag == nil, !s.isEmpty,
+        guard case .scalar(let s, .plain) = v.kind, v.tag == nil || v.tag == "tag:yaml.org,2002:int", !s.isEmpty,
               s.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) || (s.hasPrefix("-") && s.count > 1 && s.dropFirst().utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }))
         else {
             findings.error("'\(key)' must be an integer \(range), got \(shown(v))", at: v.mark)
@@ -150,6 +150,10 @@ struct Fields {
         switch v.kind {
         case .scalar(let s, let style):
             if v.isNull { return "null" }
+            if let tag = v.tag {
+                let short = tag.hasPrefix("tag:yaml.org,2002:") ? "!!" + tag.dropFirst("tag:yaml.org,2002:".count) : tag
+                return "'\(short) \(s)'"
+            }
             return style.isPlain ? "'\(s)'" : "the quoted string '\(s)'"
         default: return v.kindDescription
         }
@@ -160,6 +164,10 @@ struct Fields {
 func suggestion(for word: String, among candidates: [String]) -> String? {
     let lower = word.lowercased()
     if let same = candidates.first(where: { $0.lowercased() == lower }) { return same }
+    if lower.count >= 4 {
+        let containing = candidates.filter { $0.lowercased().contains(lower) }
+        if let shortest = containing.min(by: { $0.count < $1.count }) { return shortest }
+    }
     var best: (String, Int)?
     for c in candidates {
         let d = editDistance(lower, c.lowercased())

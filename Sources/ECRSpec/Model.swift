@@ -113,6 +113,8 @@ public struct Repository: Sendable {
     public var onImagePushed: [EventRule]
     public var grants: [Grant]
     public var resourcePolicy: [Located<JSONValue>]
+    /// Pins the repository to one stack of a split spec (`NAME` or `NAME-N`).
+    public var stack: Located<String>?
     public var mark: Mark
 
     public init(id: Located<String>, idIsDerived: Bool = false, repositoryName: Located<String>? = nil,

@@ -65,8 +65,9 @@ struct RepositoryDecoder {
         if let statements = f.list("resourcePolicy") {
             repo.resourcePolicy = statements.compactMap { PolicyStatementDecoder(findings: findings).decode($0) }
         }
-        warnings(f, repo)
+        repo.stack = f.string("stack")
         guard id != nil else { return nil }
+        warnings(f, repo)
         return repo
     }
 
@@ -118,7 +119,7 @@ struct RepositoryDecoder {
         let listMark = f.value("imageTagMutabilityExclusionFilters")!.mark
         if !(mutability?.hasExclusions ?? false) {
             findings.error(
-                "'imageTagMutabilityExclusionFilters' needs 'imageTagMutability' 'IMMUTABLE_WITH_EXCLUSION' or 'MUTABLE_WITH_EXCLUSION', got "
+                "'imageTagMutabilityExclusionFilters' needs 'imageTagMutability: IMMUTABLE_WITH_EXCLUSION' or 'MUTABLE_WITH_EXCLUSION', got "
                     + (mutability.map { "'\($0.rawValue)'" } ?? "none"),
                 at: f.keyMark("imageTagMutabilityExclusionFilters")!)
         }
@@ -304,20 +305,22 @@ struct RepositoryDecoder {
     func warnings(_ f: Fields, _ repo: Repository) {
         let at = repo.id.mark
         switch repo.imageTagMutability {
-        case nil:
+        case nil where !f.has("imageTagMutability"):
             findings.warning("tags of repository '\(repo.id.value)' are mutable (ECR's default); set 'imageTagMutability: IMMUTABLE' so a tag always names the same image", at: at)
         case .mutable?:
             findings.warning("tags of repository '\(repo.id.value)' are mutable; 'IMMUTABLE' keeps a tag on the same image", at: f.value("imageTagMutability")!.mark)
         default: break
         }
-        if repo.imageScanOnPush != true {
+        if repo.imageScanOnPush == false || !f.has("imageScanOnPush") {
             findings.warning("repository '\(repo.id.value)' does not scan images on push; set 'imageScanOnPush: true'",
                              at: f.value("imageScanOnPush")?.mark ?? at)
         }
         let identityGrants = repo.grants.filter {
             switch $0.principal.value {
             case .role, .user: return true
-            default: return false
+            case .arn(let a): return env == nil || a.split(separator: ":", omittingEmptySubsequences: false)[4] != env!.account
+            case .account(let a): return a != env?.account
+            case .service: return false
             }
         }
         if let first = identityGrants.first, env == nil || repo.repositoryName == nil {

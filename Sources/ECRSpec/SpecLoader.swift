@@ -8,9 +8,11 @@ public enum SpecLoader {
     public static let repositoryKeys = [
         "id", "repositoryName", "imageScanOnPush", "imageTagMutability", "imageTagMutabilityExclusionFilters",
         "encryption", "encryptionKey", "removalPolicy", "emptyOnDelete", "lifecycleRegistryId", "tags",
-        "lifecycleRules", "onImageScanCompleted", "onImagePushed", "grants", "resourcePolicy",
+        "lifecycleRules", "onImageScanCompleted", "onImagePushed", "grants", "resourcePolicy", "stack",
     ]
-    public static var defaultsKeys: [String] { repositoryKeys.filter { $0 != "id" && $0 != "repositoryName" } }
+    public static var defaultsKeys: [String] {
+        repositoryKeys.filter { $0 != "id" && $0 != "repositoryName" && $0 != "stack" }
+    }
     public static let authorizationTokenKeys = ["grantRead"]
 
     /// Parses and validates. The spec is returned only when there is no error.
@@ -33,15 +35,23 @@ public enum SpecLoader {
     static func decode(_ root: Node, _ findings: Findings) -> Spec? {
         guard let top = Fields(root, known: topKeys, what: "the spec", findings: findings) else { return nil }
         if let v = top.require("version", what: "the spec") {
-            if case .scalar("1", .plain) = v.kind, v.tag == nil {} else {
+            if case .scalar("1", .plain) = v.kind, v.tag == nil || v.tag == "tag:yaml.org,2002:int" {} else {
                 findings.error("'version' must be 1, got \(Fields.shown(v))", at: v.mark)
             }
         }
         let stack = top.require("stack", what: "the spec").flatMap { decodeStack($0, findings) }
 
         var defaults: [Pair] = []
-        if let d = top.value("defaults"), let fields = Fields(d, known: defaultsKeys, what: "defaults", findings: findings) {
-            defaults = (d.mapping ?? []).filter { p in p.key.scalar.map { fields.has($0) } ?? false }
+        if let d = top.value("defaults") {
+            for pair in d.mapping ?? [] where ["id", "repositoryName", "stack"].contains(pair.key.scalar ?? "") {
+                findings.error("'\(pair.key.scalar!)' cannot be set in defaults; each repository has its own", at: pair.key.mark)
+            }
+        }
+        if let d = top.value("defaults"),
+           let fields = Fields(d, known: repositoryKeys, what: "defaults", findings: findings) {
+            defaults = (d.mapping ?? []).filter { p in
+                p.key.scalar.map { fields.has($0) && defaultsKeys.contains($0) } ?? false
+            }
         }
 
         var repositories: [Repository] = []
@@ -63,6 +73,17 @@ public enum SpecLoader {
         checkUnique(repositories, findings)
         if let stack {
             checkTagCount(stack: stack, repositories, findings)
+            for repo in repositories {
+                guard let pin = repo.stack else { continue }
+                let n = pin.value.dropFirst(stack.name.value.count + 1)
+                let ok = pin.value == stack.name.value
+                    || (pin.value.hasPrefix(stack.name.value + "-") && !n.isEmpty && n.utf8.allSatisfy(isDigit) && n.first != "0" && Int(n) ?? 0 >= 2)
+                if !ok {
+                    findings.error(
+                        "'stack' must name one of this spec's stacks: '\(stack.name.value)' or '\(stack.name.value)-N' with N >= 2, got '\(pin.value)'",
+                        at: pin.mark)
+                }
+            }
         }
 
         var tokenReaders: [Located<Principal>] = []
@@ -211,7 +232,7 @@ public enum SpecLoader {
         for repo in repositories {
             if let first = ids[repo.id.value] {
                 var notes = [Diagnostic.Note("'\(repo.id.value)' first used here", at: first.id.mark)]
-                if repo.idIsDerived {
+                if repo.idIsDerived || first.idIsDerived {
                     notes.append(.init("the id of a repository without 'id' is derived from its repositoryName; set 'id' to tell them apart", at: repo.mark))
                 }
                 findings.error("duplicate repository id '\(repo.id.value)'", at: repo.id.mark, notes: notes)

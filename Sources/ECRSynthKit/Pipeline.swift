@@ -1,30 +1,41 @@
 import ECRSpec
 import YAML
 
-/// The whole run as one expression: bytes → Spec → Plan → files.
+/// The whole run as one expression: bytes → Spec → Plan → stacks → files.
 public enum Pipeline {
     public struct Checked: Sendable {
         public var spec: Spec?
-        public var plan: Plan?
+        /// One plan per stack; set only when there is no error.
+        public var stacks: [Plan]?
         public var diagnostics: [Diagnostic]
+
+        /// The first stack's plan (the only one for a spec that fits one stack).
+        public var plan: Plan? { stacks?.first }
     }
 
-    /// Loads, validates and plans. `plan` is set only when there is no error.
-    public static func check(_ bytes: [UInt8], limits: ParseLimits = .default) -> Checked {
+    /// Loads, validates, plans and splits into stacks. `previous` is the repository → stack
+    /// assignment of the output folder's manifest, which is kept.
+    public static func check(_ bytes: [UInt8], previous: [String: String] = [:], limits: ParseLimits = .default) -> Checked {
         let (spec, loadDiagnostics) = SpecLoader.load(bytes, limits: limits)
-        guard let spec else { return Checked(spec: nil, plan: nil, diagnostics: loadDiagnostics) }
+        guard let spec else { return Checked(spec: nil, stacks: nil, diagnostics: loadDiagnostics) }
         let (plan, planDiagnostics) = Planner.plan(spec)
-        let all = (loadDiagnostics + planDiagnostics).normalized()
-        return Checked(spec: spec, plan: all.hasErrors ? nil : plan, diagnostics: all)
+        let (stacks, splitDiagnostics) = StackSplitter.split(plan, previous: previous)
+        let all = (loadDiagnostics + planDiagnostics + splitDiagnostics).normalized()
+        return Checked(spec: spec, stacks: all.hasErrors ? nil : stacks, diagnostics: all)
     }
 
-    /// Every file synth writes for a valid plan, the manifest last.
-    public static func render(_ plan: Plan) -> [OutputFile] {
-        var files = [OutputFile(path: "\(plan.stackName).template.json", text: JSONWriter.pretty(TemplateRenderer.template(plan)))]
-        for (path, json) in PolicyFiles.files(plan) {
+    /// Every file synth writes for valid stacks, the manifest last.
+    public static func render(_ stacks: [Plan]) -> [OutputFile] {
+        var files: [OutputFile] = []
+        for stack in stacks {
+            files.append(OutputFile(path: "\(stack.stackName).template.json", text: JSONWriter.pretty(TemplateRenderer.template(stack))))
+        }
+        for (path, json) in PolicyFiles.files(stacks) {
             files.append(OutputFile(path: path, text: JSONWriter.pretty(json)))
         }
-        files.append(OutputWriter.manifest(for: files, stack: plan.stackName))
+        files.append(OutputWriter.manifest(for: files, stacks: stacks))
         return files
     }
+
+    public static func render(_ plan: Plan) -> [OutputFile] { render([plan]) }
 }

@@ -266,7 +266,7 @@ private struct Composer {
             return YAMLProblem("out of memory while parsing YAML", at: .start)
         case YAML_READER_ERROR:
             let offset = Int(parser.problem_offset)
-            var message = problem
+            var message = problem.contains("UTF-8") ? "the spec is not valid UTF-8: " + problem : problem
             if parser.problem_value != -1 {
                 message += " (byte 0x" + String(UInt8(truncatingIfNeeded: parser.problem_value), radix: 16, uppercase: true)
                     .leftPadded(to: 2) + ")"
@@ -275,14 +275,37 @@ private struct Composer {
         default:
             let pm = parser.problem_mark
             let mark = Mark(line: Int(pm.line) + 1, column: Int(pm.column) + 1)
+            if problem == "found character that cannot start any token", byte(at: mark) == 0x09 {
+                return YAMLProblem("found a tab; YAML is indented with spaces only", at: mark)
+            }
             var note: YAMLProblem.Note?
             if let context = parser.context {
                 let cm = parser.context_mark
-                note = .init(message: String(cString: context),
-                             mark: Mark(line: Int(cm.line) + 1, column: Int(cm.column) + 1))
+                let contextMark = Mark(line: Int(cm.line) + 1, column: Int(cm.column) + 1)
+                if contextMark != mark { note = .init(message: String(cString: context), mark: contextMark) }
             }
             return YAMLProblem(problem, at: mark, note: note)
         }
+    }
+
+    /// The first byte of the character at a mark.
+    func byte(at mark: Mark) -> UInt8? {
+        var line = 1, column = 1, i = 0
+        while i < input.count {
+            let b = input[i]
+            if b & 0xC0 == 0x80 { i += 1; continue }
+            if line == mark.line && column == mark.column { return b }
+            if b == 0x0A {
+                line += 1; column = 1
+            } else if b == 0x0D {
+                if i + 1 < input.count, input[i + 1] == 0x0A { i += 1 }
+                line += 1; column = 1
+            } else {
+                column += 1
+            }
+            i += 1
+        }
+        return nil
     }
 
     /// Line and column of a byte offset, counting characters as libyaml does.

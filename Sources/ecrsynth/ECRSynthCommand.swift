@@ -50,7 +50,7 @@ func resolveSpec(_ given: String?) throws -> String {
 }
 
 /// Reads, validates and plans one spec, printing its diagnostics as text.
-func checkSpec(_ path: String, strict: Bool, print: Bool = true) throws -> Pipeline.Checked {
+func checkSpec(_ path: String, strict: Bool, previous: [String: String] = [:]) throws -> Pipeline.Checked {
     let bytes: [UInt8]
     do {
         bytes = try SpecReader.read(path, maxBytes: ParseLimitsDefault.maxBytes)
@@ -58,14 +58,14 @@ func checkSpec(_ path: String, strict: Bool, print: Bool = true) throws -> Pipel
         Terminal.err(error.description + "\n")
         throw ExitCode(74)
     }
-    var checked = Pipeline.check(bytes)
+    var checked = Pipeline.check(bytes, previous: previous)
     if strict {
         checked.diagnostics = checked.diagnostics.map { d in
             var d = d
             if d.severity == .warning { d.severity = .error }
             return d
         }
-        if checked.diagnostics.hasErrors { checked.plan = nil }
+        if checked.diagnostics.hasErrors { checked.stacks = nil }
     }
     return checked
 }
@@ -143,16 +143,16 @@ struct Synth: ParsableCommand {
 
     func run() throws {
         let path = try resolveSpec(spec)
-        let checked = try checkSpec(path, strict: strict)
+        let checked = try checkSpec(path, strict: strict, previous: OutputWriter.previousAssignment(output))
         if !checked.diagnostics.isEmpty {
             Terminal.err(DiagnosticFormatter.text(checked.diagnostics, path: path, style: .init(colour: Terminal.colour)))
         }
-        guard let plan = checked.plan else {
+        guard let stacks = checked.stacks else {
             Terminal.err(DiagnosticFormatter.summary(checked.diagnostics, path: path))
             Terminal.err("ecrsynth: nothing written\n")
             throw ExitCode(1)
         }
-        let files = Pipeline.render(plan)
+        let files = Pipeline.render(stacks)
         do {
             if check {
                 let report = try OutputWriter.check(files, in: output)

@@ -218,6 +218,6 @@ enum CLI {
     @Test func invalidUTF8() throws {
         let r = try CLI.run(["validate", try write(Array("version: 1\nstack: ".utf8) + [0xC3, 0x28], "utf8.yaml")])
         #expect(r.status == 1)
-        #expect(r.stderr.contains("utf8.yaml:2:9: error: invalid trailing UTF-8 octet (byte 0x28)"))
+        #expect(r.stderr.contains("utf8.yaml:2:9: error: the spec is not valid UTF-8: invalid trailing UTF-8 octet (byte 0x28)"))
     }
 }

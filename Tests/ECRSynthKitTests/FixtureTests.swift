@@ -37,9 +37,9 @@ import Testing
         let dir = Fixtures.root.appendingPathComponent("synth/\(name)")
         let bytes = try SpecReader.read(dir.appendingPathComponent("spec.yaml").path, maxBytes: 16 << 20)
         let checked = Pipeline.check(bytes)
-        let plan = try #require(checked.plan, "\(name): \(checked.diagnostics.map(\.message))")
-        let files = Pipeline.render(plan)
-        #expect(Pipeline.render(plan) == files, "rendering twice gives the same bytes")
+        let stacks = try #require(checked.stacks, "\(name): \(checked.diagnostics.map(\.message))")
+        let files = Pipeline.render(stacks)
+        #expect(Pipeline.render(stacks) == files, "rendering twice gives the same bytes")
         let expectedDir = dir.appendingPathComponent("expected")
         if Fixtures.recording {
             try? FileManager.default.removeItem(at: expectedDir)

@@ -11,7 +11,7 @@ import Testing
 
     func files(_ pairs: [(String, String)]) -> [OutputFile] {
         let f = pairs.map { OutputFile(path: $0.0, text: $0.1) }
-        return f + [OutputWriter.manifest(for: f, stack: "S")]
+        return f + [OutputWriter.manifest(for: f, stackNames: ["S"], repositories: [])]
     }
 
     @Test func unchangedFilesAreLeftAlone() throws {

@@ -36,17 +36,38 @@ public struct OutputReport: Sendable, Equatable {
 public enum OutputWriter {
     public static let manifestName = "manifest.json"
 
-    /// The manifest for a set of files: every file with its SHA-256.
-    public static func manifest(for files: [OutputFile], stack: String) -> OutputFile {
+    /// The manifest: the ecrsynth version, the stacks, which stack each repository lives in (what
+    /// keeps repositories from moving between stacks), and every file with its SHA-256.
+    public static func manifest(for files: [OutputFile], stacks: [Plan]) -> OutputFile {
+        var repositories: [(String, String)] = []
+        for stack in stacks {
+            for r in stack.repositories { repositories.append((r.id, stack.stackName)) }
+        }
+        return manifest(for: files, stackNames: stacks.map(\.stackName), repositories: repositories)
+    }
+
+    static func manifest(for files: [OutputFile], stackNames: [String], repositories: [(id: String, stack: String)]) -> OutputFile {
         let entries: [JSONValue] = files.sorted { $0.path < $1.path }.map {
             .object([("path", .string($0.path)), ("sha256", .string(sha256($0.bytes)))])
         }
         let json: JSONValue = .object([
             ("ecrsynth", .string(ecrsynthVersion)),
-            ("stacks", .array([.string(stack)])),
+            ("stacks", .array(stackNames.map(JSONValue.string))),
+            ("repositories", .array(repositories.map { .object([("id", .string($0.id)), ("stack", .string($0.stack))]) })),
             ("files", .array(entries)),
         ])
         return OutputFile(path: manifestName, text: JSONWriter.pretty(json))
+    }
+
+    /// The repository → stack assignment recorded by the manifest in `dir`, if any.
+    public static func previousAssignment(_ dir: String) -> [String: String] {
+        guard let bytes = readIfExists(dir + "/" + manifestName), let root = try? JSONReader.parse(bytes),
+              case .array(let entries)? = root["repositories"] else { return [:] }
+        var out: [String: String] = [:]
+        for e in entries {
+            if let id = e["id"]?.stringValue, let stack = e["stack"]?.stringValue { out[id] = stack }
+        }
+        return out
     }
 
     public static func sha256(_ bytes: [UInt8]) -> String {

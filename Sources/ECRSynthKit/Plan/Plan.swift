@@ -3,6 +3,8 @@ import ECRSpec
 /// Everything decided about a spec before rendering: priorities, logical IDs, where each grant goes.
 public struct Plan: Sendable {
     public var stackName: String
+    /// The stack's place among the stacks of a split spec (0 for the first, which has the spec's name).
+    public var stackIndex: Int = 0
     public var description: String?
     public var env: Environment?
     public var repositories: [RepositoryPlan]
@@ -54,6 +56,8 @@ public struct PrincipalPolicy: Sendable {
     public var logicalID: String
     public var policyName: String
     public var statements: [Statement]
+    /// For each statement, the index of the repository it grants on (nil: `GetAuthorizationToken`).
+    public var origins: [Int?] = []
 
     /// `role-NAME` or `user-NAME`: the policy file's name.
     public var fileStem: String {

@@ -75,8 +75,10 @@ public enum Planner {
                 case .role, .user:
                     let i = principalPolicy(grant.principal.value)
                     policies[i].statements.append(Statement(actions: actions, resources: [arn]))
+                    policies[i].origins.append(repos.count)
                     if token {
                         policies[i].statements.append(Statement(actions: ["ecr:GetAuthorizationToken"], resources: [.string("*")]))
+                        policies[i].origins.append(nil)
                     }
                 case .arn(let a):
                     plan.policyStatements.append(Statement(actions: actions, principals: [.arn(a)]))
@@ -112,6 +114,7 @@ public enum Planner {
             case .role, .user:
                 let i = principalPolicy(reader.value)
                 policies[i].statements.append(Statement(actions: ["ecr:GetAuthorizationToken"], resources: [.string("*")]))
+                policies[i].origins.append(nil)
             default:
                 break
             }
@@ -134,7 +137,6 @@ public enum Planner {
 
         let plan = Plan(stackName: stackName, description: spec.stack.description, env: env, repositories: repos,
                         principalPolicies: policies, order: order, externalPolicies: external, targetPolicies: targetPolicies)
-        diagnostics += limits(plan, spec)
         return (plan, diagnostics)
     }
 
@@ -208,26 +210,6 @@ public enum Planner {
 
     static func policyDocument(_ statements: [Statement]) -> JSONValue {
         .object([("Statement", .array(statements.map(\.cdkJSON))), ("Version", .string("2012-10-17"))])
-    }
-
-    /// CloudFormation's per-stack limits.
-    static func limits(_ plan: Plan, _ spec: Spec) -> [Diagnostic] {
-        var resources = plan.principalPolicies.count
-        for r in plan.repositories {
-            resources += 1 + r.events.count + r.events.flatMap(\.targets).filter { $0.permissionLogicalID != nil }.count
-        }
-        var out: [Diagnostic] = []
-        if resources > 500 {
-            out.append(.error("the stack would hold \(resources) resources; CloudFormation allows at most 500 in one stack",
-                              at: spec.stack.name.mark))
-        }
-        let outputs = plan.repositories.count * 3
-        if outputs > 200 {
-            out.append(.error(
-                "the stack would have \(outputs) outputs (3 per repository); CloudFormation allows at most 200 in one stack",
-                at: spec.stack.name.mark))
-        }
-        return out
     }
 }
 

@@ -3,9 +3,11 @@ import ECRSpec
 /// The IAM documents written under `policies/`: standalone JSON a reviewer or another account's
 /// owner can read and attach, with concrete ARNs where the spec names them.
 public enum PolicyFiles {
-    public static func files(_ plan: Plan) -> [(path: String, json: JSONValue)] {
+    public static func files(_ stacks: [Plan]) -> [(path: String, json: JSONValue)] {
         var arns: [String: String] = [:]
-        for r in plan.repositories { arns[r.logicalID] = r.arnForFiles }
+        for plan in stacks {
+            for r in plan.repositories { arns[r.logicalID] = r.arnForFiles }
+        }
         func resolve(_ v: JSONValue) -> JSONValue {
             if case .object(let pairs) = v, pairs.count == 1, pairs[0].0 == "Fn::GetAtt",
                case .array(let parts) = pairs[0].1, let id = parts.first?.stringValue, let arn = arns[id] {
@@ -23,16 +25,29 @@ public enum PolicyFiles {
             return s
         }
         var out: [(String, JSONValue)] = []
-        for p in plan.principalPolicies {
-            out.append(("policies/\(safeFileName(p.fileStem)).json", document(minimize(p.statements).map(principalResolve))))
+        // One file per principal, with what it may do in every stack.
+        var principals: [Principal] = []
+        var statements: [Principal: [Statement]] = [:]
+        for plan in stacks {
+            for p in plan.principalPolicies {
+                if statements[p.principal] == nil { principals.append(p.principal) }
+                statements[p.principal, default: []] += p.statements
+            }
         }
-        for r in plan.repositories where !r.policyStatements.isEmpty {
-            out.append(("policies/repository-\(safeFileName(r.id)).json", document(minimize(r.policyStatements).map(principalResolve))))
+        for p in principals {
+            let stem = PrincipalPolicy(principal: p, logicalID: "", policyName: "", statements: []).fileStem
+            out.append(("policies/\(safeFileName(stem)).json", document(minimize(statements[p]!).map(principalResolve))))
         }
-        for e in plan.externalPolicies {
+        for plan in stacks {
+            for r in plan.repositories where !r.policyStatements.isEmpty {
+                out.append(("policies/repository-\(safeFileName(r.id)).json", document(minimize(r.policyStatements).map(principalResolve))))
+            }
+        }
+        let first = stacks.first
+        for e in first?.externalPolicies ?? [] {
             out.append(("policies/cross-account/\(safeFileName(e.fileStem)).json", document(minimize(e.statements))))
         }
-        for t in plan.targetPolicies {
+        for t in first?.targetPolicies ?? [] {
             out.append(("policies/targets/\(safeFileName(t.fileStem)).json", document(minimize(t.statements))))
         }
         return out

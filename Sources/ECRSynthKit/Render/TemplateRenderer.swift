@@ -7,16 +7,7 @@ public enum TemplateRenderer {
         for slot in plan.order {
             switch slot {
             case .repository(let i):
-                let r = plan.repositories[i]
-                resources.append((r.logicalID, repository(r)))
-                for e in r.events {
-                    resources.append((e.logicalID, eventRule(e, repo: r)))
-                    for t in e.targets {
-                        if let id = t.permissionLogicalID {
-                            resources.append((id, lambdaPermission(t, rule: e)))
-                        }
-                    }
-                }
+                resources += repositoryResources(plan.repositories[i])
             case .principalPolicy(let i):
                 let p = plan.principalPolicies[i]
                 resources.append((p.logicalID, principalPolicy(p)))
@@ -27,6 +18,20 @@ public enum TemplateRenderer {
         template.set("Resources", .object(resources))
         template.set("Outputs", outputs(plan))
         return template.json
+    }
+
+    /// A repository with its children: event rules and their Lambda permissions.
+    static func repositoryResources(_ r: RepositoryPlan) -> [(String, JSONValue)] {
+        var resources: [(String, JSONValue)] = [(r.logicalID, repository(r))]
+        for e in r.events {
+            resources.append((e.logicalID, eventRule(e, repo: r)))
+            for t in e.targets {
+                if let id = t.permissionLogicalID {
+                    resources.append((id, lambdaPermission(t, rule: e)))
+                }
+            }
+        }
+        return resources
     }
 
     static func repository(_ r: RepositoryPlan) -> JSONValue {

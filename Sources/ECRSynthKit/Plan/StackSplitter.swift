@@ -1,0 +1,177 @@
+import ECRSpec
+
+/// Splits a plan into stacks that fit CloudFormation's limits, never moving a placed repository.
+///
+/// Stacks are named `NAME`, `NAME-2`, `NAME-3`, …. A repository stays in the stack the previous
+/// manifest records for it; a repository may be pinned with the `stack` key; every other repository
+/// goes to the first stack with room, in spec order (so without a manifest, stacks fill in order).
+/// A grant's identity policy goes with the repository it names: a principal granted on repositories
+/// of two stacks gets a policy in each.
+public enum StackSplitter {
+    public static let maxResources = 500
+    public static let maxOutputs = 200
+    public static let maxTemplateBytes = 1_000_000
+    /// Room kept below the byte limit for what the estimate leaves out.
+    static let byteMargin = 50_000
+
+    public static func stackName(_ base: String, index: Int) -> String {
+        index == 0 ? base : "\(base)-\(index + 1)"
+    }
+
+    static func index(of name: String, base: String) -> Int? {
+        if name == base { return 0 }
+        guard name.hasPrefix(base + "-"), let n = Int(name.dropFirst(base.count + 1)), n >= 2 else { return nil }
+        return n - 1
+    }
+
+    struct Cost {
+        var resources = 0
+        var outputs = 0
+        var bytes = 0
+        var principals = Set<Int>()
+
+        func adding(_ c: Cost) -> Cost {
+            var sum = self
+            sum.resources += c.resources
+            sum.outputs += c.outputs
+            sum.bytes += c.bytes
+            for p in c.principals where !sum.principals.contains(p) {
+                sum.principals.insert(p)
+                sum.resources += 1
+                sum.bytes += 400
+            }
+            return sum
+        }
+
+        var fits: Bool {
+            resources <= maxResources && outputs <= maxOutputs && bytes <= maxTemplateBytes - byteMargin
+        }
+    }
+
+    /// `previous` maps repository ids to the stack names the last manifest recorded.
+    public static func split(_ plan: Plan, previous: [String: String] = [:]) -> (stacks: [Plan], diagnostics: [Diagnostic]) {
+        var diagnostics: [Diagnostic] = []
+        let base = plan.stackName
+        var principalsOf = [Set<Int>](repeating: [], count: plan.repositories.count)
+        for (p, policy) in plan.principalPolicies.enumerated() {
+            for case let r? in policy.origins { principalsOf[r].insert(p) }
+        }
+        let costs: [Cost] = plan.repositories.enumerated().map { i, r in
+            var c = Cost()
+            c.resources = 1 + r.events.count + r.events.reduce(0) { $0 + $1.targets.filter { $0.permissionLogicalID != nil }.count }
+            c.outputs = 3
+            c.bytes = JSONWriter.pretty(.object(TemplateRenderer.repositoryResources(r))).utf8.count + 600
+                + 300 * plan.principalPolicies.reduce(0) { n, p in n + p.origins.filter { $0 == i }.count }
+            c.principals = principalsOf[i]
+            return c
+        }
+
+        var assigned = [Int](repeating: -1, count: plan.repositories.count)
+        var load: [Cost] = []
+        func ensure(_ s: Int) { while load.count <= s { load.append(Cost()) } }
+        ensure(0)
+        for name in previous.values { if let s = index(of: name, base: base) { ensure(s) } }
+
+        // Placed and pinned repositories first: they never move.
+        for (i, r) in plan.repositories.enumerated() {
+            let repo = r.repository
+            let was = previous[repo.id.value].flatMap { index(of: $0, base: base) }
+            let pinned = repo.stack.flatMap { index(of: $0.value, base: base) }
+            if let was, let pinned, was != pinned, let pin = repo.stack {
+                diagnostics.append(.error(
+                    "repository '\(repo.id.value)' lives in stack '\(stackName(base, index: was))' (manifest.json); moving it to '\(pin.value)' would delete and recreate it",
+                    at: pin.mark))
+            }
+            guard let s = was ?? pinned else { continue }
+            ensure(s)
+            assigned[i] = s
+            load[s] = load[s].adding(costs[i])
+        }
+        for (i, _) in plan.repositories.enumerated() where assigned[i] < 0 {
+            var s = 0
+            while true {
+                ensure(s)
+                if load[s].adding(costs[i]).fits || (load[s].resources == 0 && load[s].outputs == 0) { break }
+                s += 1
+            }
+            assigned[i] = s
+            load[s] = load[s].adding(costs[i])
+        }
+        for (s, l) in load.enumerated() where !l.fits {
+            guard let first = assigned.firstIndex(of: s) else { continue }
+            let repo = plan.repositories[first].repository
+            diagnostics.append(.error(
+                "stack '\(stackName(base, index: s))' would hold \(l.resources) resources and \(l.outputs) outputs (about \(l.bytes) bytes); CloudFormation allows 500 resources, 200 outputs and 1,000,000 bytes: pin fewer repositories to it",
+                at: repo.stack?.mark ?? repo.mark))
+        }
+
+        let count = max(1, (assigned.max() ?? 0) + 1)
+        var stacks: [Plan] = []
+        for s in 0..<count {
+            stacks.append(subPlan(plan, stack: s, assigned: assigned))
+        }
+        return (stacks, diagnostics)
+    }
+
+    /// The part of `plan` in stack `s`.
+    static func subPlan(_ plan: Plan, stack s: Int, assigned: [Int]) -> Plan {
+        var sub = plan
+        sub.stackIndex = s
+        sub.stackName = stackName(plan.stackName, index: s)
+        let members = plan.repositories.indices.filter { assigned[$0] == s }
+        var newIndex: [Int: Int] = [:]
+        for (n, i) in members.enumerated() { newIndex[i] = n }
+        sub.repositories = members.map { plan.repositories[$0] }
+        if s > 0 {
+            sub.externalPolicies = []
+            sub.targetPolicies = []
+        }
+
+        // Each principal's statements about this stack's repositories; its token statements go to
+        // the stack of its first repository statement (or the first stack when it has none).
+        var policies: [PrincipalPolicy] = []
+        var firstUse: [(repo: Int, policy: Int)] = []
+        var tokenOnly: [Int] = []
+        for policy in plan.principalPolicies {
+            let home = policy.origins.compactMap { $0 }.first.map { assigned[$0] } ?? 0
+            var kept = policy
+            kept.statements = []
+            kept.origins = []
+            for (st, origin) in zip(policy.statements, policy.origins) {
+                if let r = origin, assigned[r] == s {
+                    kept.statements.append(st)
+                    kept.origins.append(newIndex[r])
+                } else if origin == nil, home == s {
+                    kept.statements.append(st)
+                    kept.origins.append(nil)
+                }
+            }
+            guard !kept.statements.isEmpty else { continue }
+            if s != plan.stackIndex {
+                let (logicalID, name) = Planner.policyIDs(stack: sub.stackName, principal: policy.principal)
+                kept.logicalID = logicalID
+                kept.policyName = name
+                if case .user = policy.principal { kept.policyName = String((sub.stackName + "-" + name).suffix(128)) }
+            }
+            policies.append(kept)
+            if let first = kept.origins.compactMap({ $0 }).first {
+                firstUse.append((first, policies.count - 1))
+            } else {
+                tokenOnly.append(policies.count - 1)
+            }
+        }
+        sub.principalPolicies = policies
+        if s == 0 && members.count == plan.repositories.count {
+            sub.order = plan.order
+        } else {
+            var order: [Plan.Slot] = []
+            for n in sub.repositories.indices {
+                order.append(.repository(n))
+                for use in firstUse where use.repo == n { order.append(.principalPolicy(use.policy)) }
+            }
+            order += tokenOnly.map { .principalPolicy($0) }
+            sub.order = order
+        }
+        return sub
+    }
+}
