@@ -345,7 +345,11 @@ struct RepositoryDecoder {
                             at: target.mark)
                     }
                 case .eventBus:
-                    break
+                    if let env, env.account != target.value.account {
+                        findings.warning(
+                            "event bus '\(target.value.name)' is in account \(target.value.account): its policy must allow events:PutEvents from account \(env.account); add the statement written to policies/",
+                            at: target.mark)
+                    }
                 }
             }
         }

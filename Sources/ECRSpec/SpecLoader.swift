@@ -315,6 +315,10 @@ func isRegion(_ s: String) -> Bool {
 }
 
 func isTagCharacter(_ u: Unicode.Scalar) -> Bool {
+    if u.isASCII {
+        let b = UInt8(u.value)
+        return isASCIILetter(b) || isDigit(b) || b == 0x20 || "_.:/=+-@".utf8.contains(b)
+    }
     if u.properties.isAlphabetic || u.properties.numericType != nil { return true }
     if u.properties.generalCategory == .spaceSeparator { return true }
     return "_.:/=+-@".unicodeScalars.contains(u)

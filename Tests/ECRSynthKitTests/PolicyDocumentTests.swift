@@ -17,7 +17,7 @@ import Testing
         return out.sorted()
     }()
 
-    static let otherActions: Set<String> = ["sns:Publish", "sqs:SendMessage", "lambda:InvokeFunction"]
+    static let otherActions: Set<String> = ["sns:Publish", "sqs:SendMessage", "lambda:InvokeFunction", "events:PutEvents"]
 
     @Test func thereAreDocuments() {
         #expect(Self.documents.count >= 10)

@@ -33,6 +33,7 @@ public enum LogicalID {
     }
 
     static func alphanumeric(_ s: String) -> String {
-        String(s.unicodeScalars.filter { $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0)) })
+        String(decoding: s.utf8.filter { ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x41 && $0 <= 0x5A) || ($0 >= 0x61 && $0 <= 0x7A) },
+               as: UTF8.self)
     }
 }

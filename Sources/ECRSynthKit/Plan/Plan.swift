@@ -1,4 +1,5 @@
 import ECRSpec
+import YAML
 
 /// Everything decided about a spec before rendering: priorities, logical IDs, where each grant goes.
 public struct Plan: Sendable {
@@ -42,11 +43,24 @@ public struct EventPlan: Sendable {
     public var rule: EventRule
     public var logicalID: String
     public var targets: [TargetPlan]
+    /// The role EventBridge assumes to put events on event-bus targets (the CDK's `EventsRole`).
+    public var eventsRole: EventsRole?
+}
+
+public struct EventsRole: Sendable {
+    public var roleLogicalID: String
+    public var policyLogicalID: String
+    /// The event buses it may put events on, in the order the targets name them.
+    public var buses: [String]
+    /// The target after which the role appears in the template (the first event-bus target).
+    public var afterTarget: Int
 }
 
 public struct TargetPlan: Sendable {
     public var target: TargetARN
     public var targetID: String
+    /// Event buses are reached through the rule's events role.
+    public var usesEventsRole: Bool = false
     /// The `AWS::Lambda::Permission` the CDK adds for a Lambda function in the stack's account.
     public var permissionLogicalID: String?
 }
@@ -58,6 +72,8 @@ public struct PrincipalPolicy: Sendable {
     public var statements: [Statement]
     /// For each statement, the index of the repository it grants on (nil: `GetAuthorizationToken`).
     public var origins: [Int?] = []
+    /// Where the spec first grants to this principal.
+    public var firstMark: Mark = .start
 
     /// `role-NAME` or `user-NAME`: the policy file's name.
     public var fileStem: String {

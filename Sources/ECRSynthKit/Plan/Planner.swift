@@ -1,4 +1,5 @@
 import ECRSpec
+import YAML
 
 /// Spec → Plan. Returns the problems only a plan shows (priorities, policy size, limits).
 public enum Planner {
@@ -16,10 +17,10 @@ public enum Planner {
         var targetIndex: [String: Int] = [:]
         var accountInstances = 0
 
-        func principalPolicy(_ p: Principal) -> Int {
+        func principalPolicy(_ p: Principal, at mark: Mark) -> Int {
             if let i = policyIndex[p] { return i }
             let (logicalID, name) = policyIDs(stack: stackName, principal: p)
-            policies.append(PrincipalPolicy(principal: p, logicalID: logicalID, policyName: name, statements: []))
+            policies.append(PrincipalPolicy(principal: p, logicalID: logicalID, policyName: name, statements: [], firstMark: mark))
             policyIndex[p] = policies.count - 1
             order.append(.principalPolicy(policies.count - 1))
             return policies.count - 1
@@ -44,7 +45,8 @@ public enum Planner {
             order.append(.repository(repos.count))
 
             for rule in repo.onImageScanCompleted + repo.onImagePushed {
-                var event = EventPlan(rule: rule, logicalID: LogicalID.make([repo.id.value, rule.id.value, "Resource"]), targets: [])
+                var event = EventPlan(rule: rule, logicalID: LogicalID.make([repo.id.value, rule.id.value, "Resource"]), targets: [],
+                                      eventsRole: nil)
                 for (k, t) in rule.targets.enumerated() {
                     let target = t.value
                     var permission: String?
@@ -53,8 +55,19 @@ public enum Planner {
                         let unique = LogicalID.uniqueID(stack: stackName, [importID])
                         permission = LogicalID.make([repo.id.value, rule.id.value, "AllowEventRule\(unique)"])
                     }
-                    event.targets.append(TargetPlan(target: target, targetID: "Target\(k)", permissionLogicalID: permission))
-                    if target.service != .eventBus, permission == nil {
+                    event.targets.append(TargetPlan(target: target, targetID: "Target\(k)", usesEventsRole: target.service == .eventBus,
+                                                    permissionLogicalID: permission))
+                    if target.service == .eventBus {
+                        if event.eventsRole == nil {
+                            event.eventsRole = EventsRole(
+                                roleLogicalID: LogicalID.make([repo.id.value, rule.id.value, "EventsRole", "Resource"]),
+                                policyLogicalID: LogicalID.make([repo.id.value, rule.id.value, "EventsRole", "DefaultPolicy", "Resource"]),
+                                buses: [], afterTarget: k)
+                        }
+                        event.eventsRole!.buses.append(target.arn)
+                    }
+                    let crossAccountBus = target.service == .eventBus && env != nil && target.account != env?.account
+                    if (target.service != .eventBus && permission == nil) || crossAccountBus {
                         let stem = "\(target.service.rawValue)-\(target.account)-\(target.name)"
                         let statement = deliveryStatement(to: target, stack: stackName, env: env)
                         if let i = targetIndex[target.arn] {
@@ -73,7 +86,7 @@ public enum Planner {
                 let (actions, token) = grantActions(grant.access)
                 switch grant.principal.value {
                 case .role, .user:
-                    let i = principalPolicy(grant.principal.value)
+                    let i = principalPolicy(grant.principal.value, at: grant.principal.mark)
                     policies[i].statements.append(Statement(actions: actions, resources: [arn]))
                     policies[i].origins.append(repos.count)
                     if token {
@@ -112,7 +125,7 @@ public enum Planner {
         for reader in spec.authorizationTokenReaders {
             switch reader.value {
             case .role, .user:
-                let i = principalPolicy(reader.value)
+                let i = principalPolicy(reader.value, at: reader.mark)
                 policies[i].statements.append(Statement(actions: ["ecr:GetAuthorizationToken"], resources: [.string("*")]))
                 policies[i].origins.append(nil)
             default:
@@ -135,9 +148,49 @@ public enum Planner {
             }
         }
 
+        diagnostics += inlinePolicySizes(policies, repos: repos)
         let plan = Plan(stackName: stackName, description: spec.stack.description, env: env, repositories: repos,
                         principalPolicies: policies, order: order, externalPolicies: external, targetPolicies: targetPolicies)
         return (plan, diagnostics)
+    }
+
+    /// IAM limits the inline policies of a role to 10,240 characters and of a user to 2,048
+    /// (whitespace not counted); the policies ecrsynth writes for one principal must fit.
+    static func inlinePolicySizes(_ policies: [PrincipalPolicy], repos: [RepositoryPlan]) -> [Diagnostic] {
+        var arns: [String: String] = [:]
+        var placeholders = false
+        for r in repos {
+            arns[r.logicalID] = r.arnForFiles
+            if r.arnForFiles.contains("${") { placeholders = true }
+        }
+        var out: [Diagnostic] = []
+        for p in policies {
+            let limit: Int
+            let what: String
+            switch p.principal {
+            case .role: (limit, what) = (10_240, "role")
+            case .user: (limit, what) = (2_048, "user")
+            default: continue
+            }
+            let statements = minimize(p.statements).map { s in
+                s.mapResources { v in
+                    if case .object(let pairs) = v, pairs.first?.0 == "Fn::GetAtt", case .array(let parts) = pairs[0].1,
+                       let id = parts.first?.stringValue, let arn = arns[id] { return .string(arn) }
+                    return v
+                }
+            }
+            let size = JSONWriter.compact(policyDocument(statements)).count
+            guard size > limit else { continue }
+            let name: String
+            switch p.principal {
+            case .role(let n), .user(let n): name = n
+            default: name = ""
+            }
+            let estimate = placeholders ? "about " : ""
+            let message = "the policy ecrsynth writes for \(what) '\(name)' is \(estimate)\(size) characters; IAM allows at most \(limit) in a \(what)'s inline policies: grant it on fewer repositories"
+            out.append(placeholders ? .warning(message, at: p.firstMark) : .error(message, at: p.firstMark))
+        }
+        return out
     }
 
     /// Logical ID and `PolicyName` of an imported principal's default policy.
@@ -194,6 +247,9 @@ public enum Planner {
             return Statement(actions: ["sqs:SendMessage"], principals: [.service("events.amazonaws.com")],
                              resources: [.string(target.arn)],
                              condition: .object([("ArnLike", .object([("aws:SourceArn", ruleARNs)]))]))
+        case .eventBus:
+            let sender = JSONValue.string("arn:\(partition):iam::\(account):root")
+            return Statement(actions: ["events:PutEvents"], principals: [.arn(sender.stringValue!)], resources: [.string(target.arn)])
         default:
             return Statement(actions: ["lambda:InvokeFunction"], principals: [.service("events.amazonaws.com")],
                              resources: [.string(target.arn)],

@@ -53,15 +53,21 @@ public enum StackSplitter {
         var diagnostics: [Diagnostic] = []
         let base = plan.stackName
         var principalsOf = [Set<Int>](repeating: [], count: plan.repositories.count)
+        var identityStatements = [Int](repeating: 0, count: plan.repositories.count)
         for (p, policy) in plan.principalPolicies.enumerated() {
-            for case let r? in policy.origins { principalsOf[r].insert(p) }
+            for case let r? in policy.origins {
+                principalsOf[r].insert(p)
+                identityStatements[r] += 1
+            }
         }
         let costs: [Cost] = plan.repositories.enumerated().map { i, r in
             var c = Cost()
-            c.resources = 1 + r.events.count + r.events.reduce(0) { $0 + $1.targets.filter { $0.permissionLogicalID != nil }.count }
+            c.resources = 1 + r.events.count + r.events.reduce(0) {
+                $0 + $1.targets.filter { $0.permissionLogicalID != nil }.count + ($1.eventsRole == nil ? 0 : 2)
+            }
             c.outputs = 3
             c.bytes = JSONWriter.pretty(.object(TemplateRenderer.repositoryResources(r))).utf8.count + 600
-                + 300 * plan.principalPolicies.reduce(0) { n, p in n + p.origins.filter { $0 == i }.count }
+                + 300 * identityStatements[i]
             c.principals = principalsOf[i]
             return c
         }

@@ -151,8 +151,11 @@ func jsSorted(_ values: [String]) -> [String] {
 /// The CDK's statement minimisation (`@aws-cdk/aws-iam:minimizePolicies`): repeatedly merge any
 /// two statements with the same effect, no Sid, the same condition and equal sets in two of
 /// actions, resources and principals; then drop statements that render identically.
+///
+/// The passes and their order are the CDK's (the result depends on them); each statement's sets
+/// are reduced to keys once, so a comparison is a few string compares.
 public func minimize(_ statements: [Statement]) -> [Statement] {
-    var s = statements
+    var s = statements.map(Comparable.init)
     var changed = true
     while changed {
         changed = false
@@ -160,7 +163,7 @@ public func minimize(_ statements: [Statement]) -> [Statement] {
         while i < s.count {
             var j = i + 1
             while j < s.count {
-                if let m = merge(s[i], s[j]) {
+                if let m = s[i].merged(with: s[j]) {
                     s[i] = m
                     s.remove(at: j)
                     changed = true
@@ -172,28 +175,54 @@ public func minimize(_ statements: [Statement]) -> [Statement] {
         }
     }
     var seen = Set<String>()
-    return s.filter { seen.insert(JSONWriter.compact($0.cdkJSON)).inserted }
+    return s.map(\.statement).filter { seen.insert(JSONWriter.compact($0.cdkJSON)).inserted }
 }
 
-private func merge(_ a: Statement, _ b: Statement) -> Statement? {
-    guard a.effect == b.effect, a.sid == nil, b.sid == nil else { return nil }
-    guard condKey(a.condition) == condKey(b.condition) else { return nil }
-    guard Set(a.notActions) == Set(b.notActions), Set(a.notResources.map(valKey)) == Set(b.notResources.map(valKey)),
-          Set(a.notPrincipals.map(\.key)) == Set(b.notPrincipals.map(\.key)) else { return nil }
-    let actionsEqual = Set(a.actions) == Set(b.actions)
-    let resourcesEqual = Set(a.resources.map(valKey)) == Set(b.resources.map(valKey))
-    let principalsEqual = Set(a.principals.map(\.key)) == Set(b.principals.map(\.key))
-    let equal = (actionsEqual ? 1 : 0) + (resourcesEqual ? 1 : 0) + (principalsEqual ? 1 : 0)
-    guard equal >= 2 else { return nil }
-    if a.principals.contains(where: \.isLiteralStar) != b.principals.contains(where: \.isLiteralStar) { return nil }
-    var m = a
-    m.actions = jsSorted(unique(a.actions + b.actions))
-    m.resources = unique(a.resources + b.resources)
-    var principals = a.principals
-    for p in b.principals where !principals.contains(p) { principals.append(p) }
-    m.principals = principals
-    return m
-}
+/// A statement with the sets the CDK compares statements by.
+private struct Comparable {
+    var statement: Statement
+    var actions: Set<String>
+    var resourceKeys: [String]
+    var resources: Set<String>
+    var principals: Set<String>
+    var fixed: String
+    var hasStar: Bool
 
-private func condKey(_ c: JSONValue?) -> String { c.map(JSONWriter.compact) ?? "" }
-private func valKey(_ v: JSONValue) -> String { JSONWriter.compact(v) }
+    init(_ st: Statement) {
+        statement = st
+        actions = Set(st.actions)
+        resourceKeys = st.resources.map(JSONWriter.compact)
+        resources = Set(resourceKeys)
+        principals = Set(st.principals.map(\.key))
+        hasStar = st.principals.contains(where: \.isLiteralStar)
+        fixed = [st.effect, st.sid ?? "", st.condition.map(JSONWriter.compact) ?? "",
+                 st.notActions.sorted().joined(separator: "\u{0}"),
+                 st.notResources.map(JSONWriter.compact).sorted().joined(separator: "\u{0}"),
+                 st.notPrincipals.map(\.key).sorted().joined(separator: "\u{0}")].joined(separator: "\u{1}")
+    }
+
+    func merged(with b: Comparable) -> Comparable? {
+        guard statement.sid == nil, b.statement.sid == nil, fixed == b.fixed else { return nil }
+        let equal = (actions == b.actions ? 1 : 0) + (resources == b.resources ? 1 : 0) + (principals == b.principals ? 1 : 0)
+        guard equal >= 2, hasStar == b.hasStar else { return nil }
+        var m = self
+        if actions != b.actions {
+            m.actions.formUnion(b.actions)
+            m.statement.actions = jsSorted(Array(m.actions))
+        } else {
+            m.statement.actions = jsSorted(Array(actions))
+        }
+        var resources = statement.resources
+        var keys = resourceKeys
+        for (r, k) in zip(b.statement.resources, b.resourceKeys) where m.resources.insert(k).inserted {
+            resources.append(r)
+            keys.append(k)
+        }
+        m.statement.resources = resources
+        m.resourceKeys = keys
+        for p in b.statement.principals where m.principals.insert(p.key).inserted {
+            m.statement.principals.append(p)
+        }
+        return m
+    }
+}

@@ -25,9 +25,12 @@ public enum TemplateRenderer {
         var resources: [(String, JSONValue)] = [(r.logicalID, repository(r))]
         for e in r.events {
             resources.append((e.logicalID, eventRule(e, repo: r)))
-            for t in e.targets {
+            for (k, t) in e.targets.enumerated() {
                 if let id = t.permissionLogicalID {
                     resources.append((id, lambdaPermission(t, rule: e)))
+                }
+                if let role = e.eventsRole, role.afterTarget == k {
+                    resources += eventsRole(role, tags: r.tags)
                 }
             }
         }
@@ -105,9 +108,36 @@ public enum TemplateRenderer {
         p.set("State", .string("ENABLED"))
         p.set("Tags", tags(repo.tags))
         if !e.targets.isEmpty {
-            p.set("Targets", .array(e.targets.map { .object([("Arn", .string($0.target.arn)), ("Id", .string($0.targetID))]) }))
+            p.set("Targets", .array(e.targets.map { t in
+                var o = JSONObject()
+                o.set("Arn", .string(t.target.arn))
+                o.set("Id", .string(t.targetID))
+                if t.usesEventsRole, let role = e.eventsRole { o.set("RoleArn", .getAtt(role.roleLogicalID, "Arn")) }
+                return o.json
+            }))
         }
         return .object([("Type", .string("AWS::Events::Rule")), ("Properties", p.json)])
+    }
+
+    /// The role EventBridge assumes to put events on a bus, and its policy.
+    static func eventsRole(_ role: EventsRole, tags: [Tag]) -> [(String, JSONValue)] {
+        var props = JSONObject()
+        props.set("AssumeRolePolicyDocument", Planner.policyDocument([
+            Statement(actions: ["sts:AssumeRole"], principals: [.service("events.amazonaws.com")]),
+        ]))
+        props.set("Tags", self.tags(tags))
+        let policy = Statement(actions: ["events:PutEvents"], resources: role.buses.map(JSONValue.string))
+        return [
+            (role.roleLogicalID, .object([("Type", .string("AWS::IAM::Role")), ("Properties", props.json)])),
+            (role.policyLogicalID, .object([
+                ("Type", .string("AWS::IAM::Policy")),
+                ("Properties", .object([
+                    ("PolicyDocument", Planner.policyDocument(minimize([policy]))),
+                    ("PolicyName", .string(role.policyLogicalID)),
+                    ("Roles", .array([.ref(role.roleLogicalID)])),
+                ])),
+            ])),
+        ]
     }
 
     static func lambdaPermission(_ t: TargetPlan, rule: EventPlan) -> JSONValue {
