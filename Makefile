@@ -49,3 +49,26 @@ install: build
 
 clean:
 	rm -rf .build ecrsynth.out
+
+# ---------------------------------------------------------------------------------------------------
+# End-to-end deployment against moto_server; see e2e/README.md. This block is
+# and self-contained: e2e-deps makes the pinned virtual environment, e2e builds ecrsynth and runs it.
+E2E_VENV := .venv-e2e
+E2E_PY   := $(E2E_VENV)/bin/python
+
+.PHONY: e2e e2e-deps
+
+e2e-deps: $(E2E_VENV)/.installed
+
+$(E2E_VENV)/.installed: e2e/requirements.txt
+	@echo "e2e: making $(E2E_VENV) with $$(grep -E '^[A-Za-z]' e2e/requirements.txt | tr '\n' ' ')"
+	@rm -rf $(E2E_VENV)
+	@$(PYTHON) -m venv $(E2E_VENV) 2>/dev/null || { \
+		echo "e2e: '$(PYTHON) -m venv' failed; using virtualenv instead"; rm -rf $(E2E_VENV); \
+		$(PYTHON) -m pip install -q virtualenv && $(PYTHON) -m virtualenv -q $(E2E_VENV); }
+	$(E2E_PY) -m pip install -q --disable-pip-version-check -r e2e/requirements.txt
+	@touch $@
+
+e2e: deps e2e-deps
+	$(SWIFT) build --product ecrsynth
+	$(E2E_PY) e2e/run.py --ecrsynth .build/debug/ecrsynth
