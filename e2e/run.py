@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""End-to-end deployment test of ecrsynth against moto_server (issue 5, section 4).
+"""End-to-end deployment test of ecrsynth against moto_server.
 
 For every spec: `ecrsynth synth` into a temporary folder, create the IAM roles/users/groups and Lambda
 functions the template refers to but does not own, deploy every template with CloudFormation
@@ -63,7 +63,7 @@ What this test verifies, through moto_server 5.2.1 (an emulator, not AWS):
   - through the ECR API after the deploy: each LifecyclePolicyText (moto checks JSON, keys,
     tagStatus/countType/countUnit/action values, countNumber >= 1) and each RepositoryPolicyText;
     through IAM: the policies/cross-account files (moto checks policy-document structure only).
-What it does NOT verify (moto limits, see shared/reference/validators.md):
+What it does NOT verify (moto limits):
   - a read-back that equals the template shows the value went through CloudFormation intact, not
     that AWS accepts it: moto stores enum values such as ImageTagMutability unchecked (cfn-lint does);
   - during a CloudFormation deploy or update moto drops LifecyclePolicy, RepositoryPolicyText and
