@@ -8,7 +8,7 @@ CFN_LINT  := $(PYTHON) -c 'import sys; from cfnlint.runner import main; sys.exit
 
 DEMO_SPEC := Fixtures/example/ecrsynth.yaml
 
-.PHONY: all deps build test unit-tests lint-templates demo install clean
+.PHONY: all deps build test unit-tests lint-templates schema-check demo install clean
 
 all: build
 
@@ -22,11 +22,15 @@ deps:
 		echo "installing cfn-lint $(CFN_LINT_VERSION)"; \
 		$(PYTHON) -m pip install -q "cfn-lint==$(CFN_LINT_VERSION)"; \
 	fi
+	@if ! $(PYTHON) -c "import jsonschema, yaml" >/dev/null 2>&1; then \
+		echo "installing jsonschema and PyYAML"; \
+		$(PYTHON) -m pip install -q "jsonschema>=4.18" "PyYAML>=6"; \
+	fi
 
 build: deps
 	$(SWIFT) build -c release --static-swift-stdlib --product ecrsynth
 
-test: deps unit-tests lint-templates
+test: deps unit-tests lint-templates schema-check
 
 unit-tests:
 	$(SWIFT) build --build-tests
@@ -37,6 +41,10 @@ lint-templates:
 	@files=$$(find Fixtures/synth -name '*.template.json' | sort); \
 	echo "cfn-lint: $$(echo $$files | wc -w) templates"; \
 	$(CFN_LINT) --format parseable -- $$files && echo "cfn-lint: clean"
+
+# The JSON Schema accepts every valid fixture and rejects the invalid ones it can see.
+schema-check:
+	$(PYTHON) Tests/schema/check_schema.py .build/debug/ecrsynth
 
 demo: build
 	$(BIN) validate $(DEMO_SPEC)

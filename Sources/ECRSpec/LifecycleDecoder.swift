@@ -4,10 +4,7 @@ import YAML
 struct LifecycleDecoder {
     let findings: Findings
 
-    static let keys = [
-        "description", "rulePriority", "tagStatus", "tagPrefixList", "tagPatternList", "maxImageCount",
-        "maxImageAge", "maxTimeSinceLastPull", "maxTimeInArchive", "storageClass", "action",
-    ]
+    static let keys = KeyTables.lifecycleRule.names
     static let limitKeys = ["maxImageCount", "maxImageAge", "maxTimeSinceLastPull", "maxTimeInArchive"]
 
     func decode(_ items: [Node], listMark: Mark) -> [LifecycleRule] {

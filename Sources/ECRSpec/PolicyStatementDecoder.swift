@@ -4,7 +4,7 @@ import YAML
 struct PolicyStatementDecoder {
     let findings: Findings
 
-    static let keys = ["Sid", "Effect", "Principal", "NotPrincipal", "Action", "NotAction", "Resource", "NotResource", "Condition"]
+    static let keys = KeyTables.policyStatement.names
     static let principalKinds = ["AWS", "Service", "Federated", "CanonicalUser"]
 
     func decode(_ node: Node) -> Located<JSONValue>? {

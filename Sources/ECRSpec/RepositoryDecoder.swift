@@ -162,7 +162,7 @@ struct RepositoryDecoder {
 
     // MARK: events
 
-    static let eventKeys = ["id", "imageTags", "targets"]
+    static let eventKeys = KeyTables.eventRule.names
 
     func decodeEvents(_ f: Fields, key: String, kind: EventKind) -> [EventRule] {
         guard let items = f.list(key) else { return [] }
@@ -232,7 +232,7 @@ struct RepositoryDecoder {
 
     // MARK: grants
 
-    static let grantKeys = ["principal", "access"]
+    static let grantKeys = KeyTables.grant.names
 
     func decodeGrant(_ node: Node) -> Grant? {
         guard let f = Fields(node, known: Self.grantKeys, what: "a grant", findings: findings) else { return nil }

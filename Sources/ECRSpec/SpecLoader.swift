@@ -2,18 +2,14 @@ import YAML
 
 /// Reads a spec: YAML text → `Spec`, with every problem found reported as a `Diagnostic`.
 public enum SpecLoader {
-    public static let topKeys = ["version", "stack", "defaults", "repositories", "authorizationToken"]
-    public static let stackKeys = ["name", "description", "env", "tags"]
-    public static let envKeys = ["account", "region", "partition"]
-    public static let repositoryKeys = [
-        "id", "repositoryName", "imageScanOnPush", "imageTagMutability", "imageTagMutabilityExclusionFilters",
-        "encryption", "encryptionKey", "removalPolicy", "emptyOnDelete", "lifecycleRegistryId", "tags",
-        "lifecycleRules", "onImageScanCompleted", "onImagePushed", "grants", "resourcePolicy", "stack",
-    ]
+    public static let topKeys = KeyTables.top.names
+    public static let stackKeys = KeyTables.stack.names
+    public static let envKeys = KeyTables.env.names
+    public static let repositoryKeys = KeyTables.repository.names
     public static var defaultsKeys: [String] {
         repositoryKeys.filter { $0 != "id" && $0 != "repositoryName" && $0 != "stack" }
     }
-    public static let authorizationTokenKeys = ["grantRead"]
+    public static let authorizationTokenKeys = KeyTables.authorizationToken.names
 
     /// Parses and validates. The spec is returned only when there is no error.
     public static func load(_ bytes: [UInt8], limits: ParseLimits = .default) -> (spec: Spec?, diagnostics: [Diagnostic]) {
@@ -252,7 +248,7 @@ public enum SpecLoader {
 
     // MARK: principals
 
-    static let principalKeys = ["role", "user", "arn", "account", "service"]
+    static let principalKeys = KeyTables.principal.names
 
     static func decodePrincipal(_ node: Node, _ findings: Findings) -> Located<Principal>? {
         guard let f = Fields(node, known: principalKeys, what: "a principal", findings: findings) else { return nil }

@@ -14,7 +14,7 @@ struct ECRSynthCommand: ParsableCommand {
             Exit codes: 0 success, 1 invalid spec or --check drift, 64 usage error, 74 input/output error.
             """,
         version: ecrsynthVersion,
-        subcommands: [Validate.self, Synth.self]
+        subcommands: [Validate.self, Synth.self, Schema.self]
     )
 }
 
@@ -173,5 +173,20 @@ struct Synth: ParsableCommand {
             Terminal.err(failure.description + "\n")
             throw ExitCode(74)
         }
+    }
+}
+
+struct Schema: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Print the JSON Schema (draft 2020-12) of the spec, for editors.",
+        discussion: """
+            Save it next to your spec and point the YAML language server at it:
+              ecrsynth schema > ecrsynth.schema.json
+              # yaml-language-server: $schema=./ecrsynth.schema.json
+            """
+    )
+
+    func run() throws {
+        Terminal.out(JSONWriter.pretty(KeyTables.jsonSchema()))
     }
 }

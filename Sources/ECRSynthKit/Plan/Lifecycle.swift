@@ -80,7 +80,8 @@ public enum LifecyclePlanner {
         selection.set("tagStatus", .string(r.tagStatus.rawValue))
         selection.set("tagPrefixList", r.tagPrefixList.map { .array($0.map(JSONValue.string)) })
         selection.set("tagPatternList", r.tagPatternList.map { .array($0.map(JSONValue.string)) })
-        selection.set("storageClass", r.storageClass.map { .string($0.rawValue) })
+        // ECR's default, standard, is not written: a rule that says so renders as the CDK renders it.
+        selection.set("storageClass", r.storageClass == .archive ? .string("archive") : nil)
         selection.set("countType", .string(r.limit.countType))
         selection.set("countNumber", .int(r.limit.number))
         if !r.limit.isCount { selection.set("countUnit", .string("days")) }

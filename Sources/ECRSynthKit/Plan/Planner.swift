@@ -68,7 +68,7 @@ public enum Planner {
                     }
                     let crossAccountBus = target.service == .eventBus && env != nil && target.account != env?.account
                     if (target.service != .eventBus && permission == nil) || crossAccountBus {
-                        let stem = "\(target.service.rawValue)-\(target.account)-\(target.name)"
+                        let stem = "\(target.service.rawValue)-\(target.region)-\(target.account)-\(target.name)"
                         let statement = deliveryStatement(to: target, stack: stackName, env: env)
                         if let i = targetIndex[target.arn] {
                             targetPolicies[i].statements.append(statement)
