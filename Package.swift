@@ -46,5 +46,6 @@ let package = Package(
         .testTarget(name: "ECRSpecTests", dependencies: ["ECRSpec"]),
         .testTarget(name: "ECRSynthKitTests", dependencies: ["ECRSynthKit"]),
         .testTarget(name: "CLITests", dependencies: ["ECRSynthKit"]),
+        .testTarget(name: "PreviewTests", dependencies: ["ECRSynthKit"]),
     ]
 )

@@ -14,7 +14,7 @@ struct ECRSynthCommand: ParsableCommand {
             Exit codes: 0 success, 1 invalid spec or --check drift, 64 usage error, 74 input/output error.
             """,
         version: ecrsynthVersion,
-        subcommands: [Validate.self, Synth.self, Schema.self]
+        subcommands: [Validate.self, Synth.self, Preview.self, Schema.self]
     )
 }
 
