@@ -472,6 +472,10 @@ def resolver_for(aws, cf, stack_id, stack_name, template):
             rule = events.describe_rule(Name=pid)
             rv.refs[logical] = pid
             rv.atts[(logical, "Arn")] = rule["Arn"]
+        elif rtype == "AWS::IAM::Role" and pid:
+            role = aws("iam").get_role(RoleName=pid)["Role"]
+            rv.refs[logical] = role["RoleName"]
+            rv.atts[(logical, "Arn")] = role["Arn"]
         elif pid:
             rv.refs[logical] = pid
     return rv, phys
@@ -554,7 +558,7 @@ def compare_stack(aws, cf, stack_id, stack_name, template, out_dir, label, phase
         except Unresolvable as exc:
             R.fail(f"{tag}: policy {logical} resolve", f"cannot resolve {exc}")
             continue
-        holders = [("role", n, lambda n: iam.get_role_policy(RoleName=n, PolicyName=pname))
+        holders = [("role", rv.value(n), lambda n: iam.get_role_policy(RoleName=n, PolicyName=pname))
                    for n in props.get("Roles", [])]
         holders += [("user", n, lambda n: iam.get_user_policy(UserName=n, PolicyName=pname))
                     for n in props.get("Users", [])]
@@ -919,8 +923,9 @@ def delete(st):
     for logical, res in resources_of(st.template, "AWS::IAM::Policy").items():
         props = res.get("Properties", {})
         pname = props.get("PolicyName")
+        # Roles the stack made itself ({"Ref": ...}) are deleted with it; imported ones stay.
         left = [f"role {n}" for n in props.get("Roles", [])
-                if pname in iam.list_role_policies(RoleName=n)["PolicyNames"]]
+                if isinstance(n, str) and pname in iam.list_role_policies(RoleName=n)["PolicyNames"]]
         left += [f"user {n}" for n in props.get("Users", [])
                  if pname in iam.list_user_policies(UserName=n)["PolicyNames"]]
         left += [f"group {n}" for n in props.get("Groups", [])
