@@ -41,6 +41,14 @@ lint-templates:
 	@files=$$(find Fixtures/synth -name '*.template.json' | sort); \
 	echo "cfn-lint: $$(echo $$files | wc -w) templates"; \
 	$(CFN_LINT) --format parseable -- $$files && echo "cfn-lint: clean"
+	@tmp=$$(mktemp -d); \
+	for d in Fixtures/synth/*/; do \
+		.build/debug/ecrsynth synth "$$d/spec.yaml" --format yaml -o "$$tmp/$$(basename $$d)" >/dev/null 2>&1 || exit 1; \
+	done; \
+	files=$$(find $$tmp -name '*.template.yaml' | sort); \
+	echo "cfn-lint: $$(echo $$files | wc -w) YAML templates"; \
+	$(CFN_LINT) --format parseable -- $$files && echo "cfn-lint: clean"; status=$$?; rm -rf $$tmp; exit $$status
+
 
 # The JSON Schema accepts every valid fixture and rejects the invalid ones it can see.
 schema-check:

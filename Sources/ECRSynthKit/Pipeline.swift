@@ -24,11 +24,21 @@ public enum Pipeline {
         return Checked(spec: spec, stacks: all.hasErrors ? nil : stacks, diagnostics: all)
     }
 
+    public enum TemplateFormat: String, Sendable, CaseIterable {
+        case json, yaml
+    }
+
     /// Every file synth writes for valid stacks, the manifest last.
-    public static func render(_ stacks: [Plan]) -> [OutputFile] {
+    public static func render(_ stacks: [Plan], format: TemplateFormat = .json) -> [OutputFile] {
         var files: [OutputFile] = []
         for stack in stacks {
-            files.append(OutputFile(path: "\(stack.stackName).template.json", text: JSONWriter.pretty(TemplateRenderer.template(stack))))
+            let template = TemplateRenderer.template(stack)
+            switch format {
+            case .json:
+                files.append(OutputFile(path: "\(stack.stackName).template.json", bytes: JSONWriter.prettyBytes(template)))
+            case .yaml:
+                files.append(OutputFile(path: "\(stack.stackName).template.yaml", bytes: YAMLTemplate.bytes(template)))
+            }
         }
         for (path, json) in PolicyFiles.files(stacks) {
             files.append(OutputFile(path: path, text: JSONWriter.pretty(json)))

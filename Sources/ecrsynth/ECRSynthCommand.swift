@@ -141,6 +141,9 @@ struct Synth: ParsableCommand {
     @Flag(help: "Treat warnings as errors.")
     var strict = false
 
+    @Option(help: "Template format: json (the CDK's) or yaml.")
+    var format: TemplateFormatArgument = .json
+
     func run() throws {
         let path = try resolveSpec(spec)
         let checked = try checkSpec(path, strict: strict, previous: OutputWriter.previousAssignment(output))
@@ -152,7 +155,7 @@ struct Synth: ParsableCommand {
             Terminal.err("ecrsynth: nothing written\n")
             throw ExitCode(1)
         }
-        let files = Pipeline.render(stacks)
+        let files = Pipeline.render(stacks, format: format.value)
         do {
             if check {
                 let report = try OutputWriter.check(files, in: output)
@@ -189,4 +192,10 @@ struct Schema: ParsableCommand {
     func run() throws {
         Terminal.out(JSONWriter.pretty(KeyTables.jsonSchema()))
     }
+}
+
+enum TemplateFormatArgument: String, ExpressibleByArgument, CaseIterable {
+    case json, yaml
+
+    var value: Pipeline.TemplateFormat { self == .json ? .json : .yaml }
 }
