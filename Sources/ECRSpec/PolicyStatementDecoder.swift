@@ -46,6 +46,12 @@ struct PolicyStatementDecoder {
         if let p = f.value("Principal"), f.value("Effect")?.scalar == "Allow", allowsEveryone(p), !f.has("Condition") {
             findings.warning("this statement allows every AWS principal ('*') with no condition", at: p.mark)
         }
+        if f.value("Effect")?.scalar == "Allow", let v = f.value("Action"), let actions = stringOrList(v, key: "Action") {
+            for a in actions where a.value == "*" || a.value.lowercased() == "ecr:*" {
+                findings.warning("'\(a.value)' allows every ECR action, including DeleteRepository and SetRepositoryPolicy; list the actions needed",
+                                 at: a.mark)
+            }
+        }
         guard ok, let value = json(node) else { return nil }
         return Located(value, at: node.mark)
     }

@@ -289,7 +289,12 @@ struct RepositoryDecoder {
                            at: mark)
             return false
         }
-        if !ECRActions.matches(name, in: ECRActions.repository).isEmpty { return true }
+        let matched = ECRActions.matches(name, in: ECRActions.repository)
+        if matched.count > 8 {
+            findings.warning("'\(action)' grants \(matched.count) repository actions, including DeleteRepository and SetRepositoryPolicy; list the actions needed",
+                             at: mark)
+        }
+        if !matched.isEmpty { return true }
         if !ECRActions.matches(name, in: ECRActions.registry).isEmpty {
             findings.error("'\(action)' is a registry action and cannot be granted on a repository", at: mark)
             return false

@@ -129,4 +129,36 @@ private let head = """
         #expect(wildcardMatch("batch?etimage", "batchgetimage"))
         #expect(!wildcardMatch("batch*x", "batchgetimage"))
     }
+
+    @Test func securityLintWarnings() {
+        let (spec, d) = load("""
+            version: 1
+            stack: {name: S, env: {account: '123456789012', region: eu-west-1}}
+            defaults: {imageScanOnPush: true, imageTagMutability: IMMUTABLE}
+            repositories:
+              - id: R
+                repositoryName: r1
+                grants: [{principal: {role: x}, access: ["ecr:*"]}]
+                resourcePolicy:
+                  - {Effect: Allow, Principal: {AWS: "*"}, Action: "ecr:*"}
+                  - {Effect: Allow, Principal: {AWS: "*"}, Action: "ecr:ListImages", Resource: "*"}
+            """)
+        #expect(spec != nil)
+        #expect(d.map(\.severity) == [.warning, .warning, .warning, .warning, .warning])
+        #expect(d.map(\.message) == [
+            "'ecr:*' grants 35 repository actions, including DeleteRepository and SetRepositoryPolicy; list the actions needed",
+            "this statement allows every AWS principal ('*') with no condition",
+            "'ecr:*' allows every ECR action, including DeleteRepository and SetRepositoryPolicy; list the actions needed",
+            "this statement allows every AWS principal ('*') with no condition",
+            "ECR repository policies take no 'Resource'; ECR has rejected policies with one",
+        ])
+    }
+
+    @Test func riskyDefaultsWarn() {
+        let (_, d) = load(head + "  - id: R\n")
+        #expect(d.map(\.message) == [
+            "tags of repository 'R' are mutable (ECR's default); set 'imageTagMutability: IMMUTABLE' so a tag always names the same image",
+            "repository 'R' does not scan images on push; set 'imageScanOnPush: true'",
+        ])
+    }
 }
