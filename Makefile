@@ -49,7 +49,6 @@ lint-templates:
 	echo "cfn-lint: $$(echo $$files | wc -w) YAML templates"; \
 	$(CFN_LINT) --format parseable -- $$files && echo "cfn-lint: clean"; status=$$?; rm -rf $$tmp; exit $$status
 
-
 # The JSON Schema accepts every valid fixture and rejects the invalid ones it can see.
 schema-check:
 	$(PYTHON) Tests/schema/check_schema.py .build/debug/ecrsynth
@@ -88,3 +87,101 @@ $(E2E_VENV)/.installed: e2e/requirements.txt
 e2e: deps e2e-deps
 	$(SWIFT) build --product ecrsynth
 	$(E2E_PY) e2e/run.py --ecrsynth .build/debug/ecrsynth
+
+# ---------------------------------------------------------------------------------------------------
+# Benchmark (issue 6); not run by CI or `make test`. See docs/performance.md.
+#   make bench       release binary vs the floor (libyaml parse + writing the same bytes), hyperfine
+#   make bench-cdk   the CDK app (bench/cdk/app.py, aws-cdk-lib in .venv-cdk) vs ecrsynth synth
+BENCH_OUT      := bench/out
+BENCH_FLOOR    := $(BENCH_OUT)/floor
+BENCH_SIZES    ?= 1,100,1000,10000
+BENCH_CDK_SIZES ?= 1,100,131
+BENCH_MIN_RUNS ?= 10
+CDK_VENV       := .venv-cdk
+
+.PHONY: bench bench-cdk bench-build bench-hyperfine bench-specs bench-cdk-venv
+
+# The release binary is copied to bench/out/ecrsynth so a concurrent rebuild cannot swap it mid-run.
+# BENCH_BIN=path skips the build and times that binary instead.
+BENCH_BIN      ?=
+BENCH_RUN_BIN  := $(if $(BENCH_BIN),$(BENCH_BIN),$(BENCH_OUT)/ecrsynth)
+
+bench-build:
+ifeq ($(BENCH_BIN),)
+	$(SWIFT) build -c release --static-swift-stdlib --product ecrsynth
+	@mkdir -p $(BENCH_OUT) && cp $(BIN) $(BENCH_OUT)/ecrsynth
+endif
+
+bench-hyperfine:
+	@command -v hyperfine >/dev/null 2>&1 || { \
+		echo "installing hyperfine"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq hyperfine; }
+
+$(BENCH_FLOOR): bench/floor.c
+	@pkg-config --exists yaml-0.1 || $(MAKE) deps
+	@mkdir -p $(BENCH_OUT)
+	cc -O2 -Wall -o $@ bench/floor.c $$(pkg-config --cflags --libs yaml-0.1)
+
+bench-specs:
+	$(PYTHON) bench/gen_specs.py --sizes $(BENCH_SIZES) --cdk-sizes $(BENCH_CDK_SIZES) >/dev/null
+
+bench: bench-build bench-hyperfine $(BENCH_FLOOR) bench-specs
+	$(PYTHON) bench/run_bench.py --bin $(BENCH_RUN_BIN) --floor $(BENCH_FLOOR) --sizes $(BENCH_SIZES) --min-runs $(BENCH_MIN_RUNS)
+
+bench-cdk-venv:
+	@if [ ! -x $(CDK_VENV)/bin/python ] || ! $(CDK_VENV)/bin/python -c "import aws_cdk, constructs, yaml" >/dev/null 2>&1; then \
+		echo "making $(CDK_VENV) with aws-cdk-lib 2.275.0"; \
+		$(PYTHON) -m venv $(CDK_VENV) && \
+		$(CDK_VENV)/bin/pip install -q --disable-pip-version-check aws-cdk-lib==2.275.0 constructs PyYAML; \
+	fi
+
+bench-cdk: bench-build bench-hyperfine bench-cdk-venv bench-specs
+	$(PYTHON) bench/run_bench_cdk.py --bin $(BENCH_RUN_BIN) --python $(CDK_VENV)/bin/python --sizes $(BENCH_CDK_SIZES)
+
+# ---------------------------------------------------------------------------------------------------
+# Shell completions and the man page, generated from the argument parser so they always match the
+# binary (docs/ci.md#shell-completions-and-the-man-page). `make extras` writes them to $(EXTRAS_DIR);
+# `make install` also installs them, through install-extras. The man page comes from
+# swift-argument-parser's generate-manual tool (what `swift package plugin generate-manual` runs),
+# built here directly so that the plugin's own release build does not replace $(BIN).
+EXTRAS_DIR          := .build/extras
+BASH_COMPLETION_DIR ?= $(PREFIX)/share/bash-completion/completions
+ZSH_COMPLETION_DIR  ?= $(PREFIX)/share/zsh/site-functions
+FISH_COMPLETION_DIR ?= $(PREFIX)/share/fish/vendor_completions.d
+MAN1_DIR            ?= $(PREFIX)/share/man/man1
+
+.PHONY: extras install-extras
+
+extras: build
+	@mkdir -p $(EXTRAS_DIR)
+	$(BIN) --generate-completion-script bash > $(EXTRAS_DIR)/ecrsynth.bash
+	$(BIN) --generate-completion-script zsh > $(EXTRAS_DIR)/_ecrsynth
+	$(BIN) --generate-completion-script fish > $(EXTRAS_DIR)/ecrsynth.fish
+	$(SWIFT) build --product generate-manual
+	"$$($(SWIFT) build --show-bin-path)/generate-manual" $(BIN) --output-directory $(EXTRAS_DIR)
+
+install: install-extras
+
+install-extras: extras
+	install -d $(DESTDIR)$(BASH_COMPLETION_DIR) $(DESTDIR)$(ZSH_COMPLETION_DIR) $(DESTDIR)$(FISH_COMPLETION_DIR) $(DESTDIR)$(MAN1_DIR)
+	install -m 0644 $(EXTRAS_DIR)/ecrsynth.bash $(DESTDIR)$(BASH_COMPLETION_DIR)/ecrsynth
+	install -m 0644 $(EXTRAS_DIR)/_ecrsynth $(DESTDIR)$(ZSH_COMPLETION_DIR)/_ecrsynth
+	install -m 0644 $(EXTRAS_DIR)/ecrsynth.fish $(DESTDIR)$(FISH_COMPLETION_DIR)/ecrsynth.fish
+	install -m 0644 $(EXTRAS_DIR)/ecrsynth.1 $(DESTDIR)$(MAN1_DIR)/ecrsynth.1
+
+# ---------------------------------------------------------------------------------------------------
+# Fuzzing (issue 5; docs/hostile-input.md). The libFuzzer + AddressSanitizer build of Sources/ecrsynth-fuzz
+# lives in its own scratch folder .build-fuzz (git-ignored), so the normal build is untouched.
+#   make fuzz            fuzz for FUZZ_SECONDS (default 60); the corpus grows in .build-fuzz/corpus
+#   make fuzz-ci         the CI run: about 60 s from the committed seeds, fails on any finding
+# A finding (crash-*, leak-*, timeout-*, oom-*) is written to .build-fuzz/artifacts/; keep it in
+# Fixtures/fuzz/regressions/, where the unit tests replay it.
+FUZZ_SECONDS ?= 60
+
+.PHONY: fuzz fuzz-ci
+
+fuzz:
+	SWIFT=$(SWIFT) Tests/fuzz/run.sh $(FUZZ_SECONDS)
+
+fuzz-ci:
+	SWIFT=$(SWIFT) Tests/fuzz/run.sh 60

@@ -18,7 +18,8 @@ public enum DiagnosticFormatter {
         return out
     }
 
-    private static func line(_ path: String, _ l: Int, _ c: Int, _ severity: String, _ message: String, _ style: Style) -> String {
+    private static func line(_ path: String, _ l: Int, _ c: Int, _ severity: String, _ rawMessage: String, _ style: Style) -> String {
+        let message = visible(rawMessage)  // a spec's text must not move the cursor, recolour or forge lines
         guard style.colour else { return "\(path):\(l):\(c): \(severity): \(message)\n" }
         let colour = severity == "error" ? "\u{1B}[1;31m" : severity == "warning" ? "\u{1B}[1;33m" : "\u{1B}[1;36m"
         return "\u{1B}[1m\(path):\(l):\(c):\u{1B}[0m \(colour)\(severity):\u{1B}[0m \u{1B}[1m\(message)\u{1B}[0m\n"
@@ -70,12 +71,34 @@ public enum DiagnosticFormatter {
         return out
     }
 
-    static func data(_ s: String) -> String {
-        s.replacingAll("%", "%25").replacingAll("\r", "%0D").replacingAll("\n", "%0A")
-    }
+    /// Escaped scalar by scalar: "\r\n" is one Character, so a Character-wise replace would let a CRLF
+    /// in a spec value through and start a forged workflow command on the next line.
+    static func data(_ s: String) -> String { escape(s, [("%", "%25"), ("\r", "%0D"), ("\n", "%0A")]) }
 
     static func property(_ s: String) -> String {
-        data(s).replacingAll(":", "%3A").replacingAll(",", "%2C")
+        escape(s, [("%", "%25"), ("\r", "%0D"), ("\n", "%0A"), (":", "%3A"), (",", "%2C")])
+    }
+
+    private static func escape(_ s: String, _ table: [(Unicode.Scalar, String)]) -> String {
+        var out = ""
+        for u in s.unicodeScalars {
+            if let hit = table.first(where: { $0.0 == u }) { out += hit.1 } else { out += visible(String(u)) }
+        }
+        return out
+    }
+
+    /// Control characters (C0, DEL, C1) shown as `\u{1B}`, so text from a spec cannot drive the terminal.
+    static func visible(_ s: String) -> String {
+        guard s.unicodeScalars.contains(where: { $0.value < 0x20 || (0x7F...0x9F).contains($0.value) }) else { return s }
+        var out = ""
+        for u in s.unicodeScalars {
+            if u.value < 0x20 || (0x7F...0x9F).contains(u.value) {
+                out += "\\u{" + String(u.value, radix: 16, uppercase: true) + "}"
+            } else {
+                out.unicodeScalars.append(u)
+            }
+        }
+        return out
     }
 }
 

@@ -14,7 +14,7 @@ struct ECRSynthCommand: ParsableCommand {
             Exit codes: 0 success, 1 invalid spec or --check drift, 64 usage error, 74 input/output error.
             """,
         version: ecrsynthVersion,
-        subcommands: [Validate.self, Synth.self, Preview.self, Schema.self]
+        subcommands: [Validate.self, Synth.self, Preview.self, Schema.self, Explain.self, Init.self]
     )
 }
 
@@ -110,7 +110,7 @@ struct Validate: ParsableCommand {
         switch diagnostics {
         case .text:
             for (path, ds) in results {
-                Terminal.err(DiagnosticFormatter.text(ds, path: path, style: .init(colour: Terminal.colour)))
+                Terminal.err(diagnosticText(ds, path: path))
                 Terminal.err(DiagnosticFormatter.summary(ds, path: path))
             }
         case .json:
@@ -138,6 +138,9 @@ struct Synth: ParsableCommand {
     @Flag(help: "Write nothing; exit 1 when the output folder is not what synth would write.")
     var check = false
 
+    @Flag(help: "With --check (implied), also print a unified diff of each file that would change, appear or disappear.")
+    var diff = false
+
     @Flag(help: "Treat warnings as errors.")
     var strict = false
 
@@ -148,7 +151,7 @@ struct Synth: ParsableCommand {
         let path = try resolveSpec(spec)
         let checked = try checkSpec(path, strict: strict, previous: OutputWriter.previousAssignment(output))
         if !checked.diagnostics.isEmpty {
-            Terminal.err(DiagnosticFormatter.text(checked.diagnostics, path: path, style: .init(colour: Terminal.colour)))
+            Terminal.err(diagnosticText(checked.diagnostics, path: path))
         }
         guard let stacks = checked.stacks else {
             Terminal.err(DiagnosticFormatter.summary(checked.diagnostics, path: path))
@@ -157,7 +160,7 @@ struct Synth: ParsableCommand {
         }
         let files = Pipeline.render(stacks, format: format.value)
         do {
-            if check {
+            if check || diff {
                 let report = try OutputWriter.check(files, in: output)
                 let stale = report.changed.map { "  changed: \(output)/\($0)\n" }
                     + report.added.map { "  missing: \(output)/\($0)\n" }
@@ -166,6 +169,7 @@ struct Synth: ParsableCommand {
                     Terminal.out("\(output) is up to date (\(files.count) files)\n")
                 } else {
                     Terminal.err("\(output) is stale; run 'ecrsynth synth \(path) -o \(output)':\n" + stale.joined())
+                    if diff { Terminal.out(outputDiff(files, report: report, dir: output)) }
                     throw ExitCode(1)
                 }
             } else {
