@@ -1,0 +1,176 @@
+#!/usr/bin/env python3
+"""`make bench`: time ecrsynth validate, ecrsynth synth and the floor side by side with hyperfine.
+
+Usage: bench/run_bench.py --bin BIN --floor FLOOR [--specs DIR] [--results DIR] [--min-runs N]
+
+For every spec (the seed spec Fixtures/example/ecrsynth.yaml, repos-{1,100,1000,10000}.yaml and
+rules-50.yaml from bench/gen_specs.py):
+
+1. one `ecrsynth synth` into a fresh directory, under `/usr/bin/time -f %M` (peak RSS), to learn how
+   many bytes synth writes (the floor writes the same number); one `validate` and one floor run
+   under `/usr/bin/time` for their peak RSS;
+2. one hyperfine run over the three commands (and `floor --fsync`, the floor's bytes in as many
+   files as synth writes, each fsync'ed: what durable writes cost, not part of the floor) (--warmup 1, --min-runs N, --export-json), with a
+   --prepare that removes the synth and floor output directories before every timed run, so each
+   synth starts from an empty directory.
+
+Prints one table (median wall ms, synth/floor ratio, peak RSS) and the issue's targets, met or not,
+and writes them to RESULTS/bench.md and RESULTS/bench.json next to hyperfine's JSON per spec.
+"""
+
+import argparse
+import datetime
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+SEED = os.path.join(ROOT, "Fixtures", "example", "ecrsynth.yaml")
+
+
+def sh_quote(s):
+    return "'" + s.replace("'", "'\\''") + "'"
+
+
+def peak_rss_kb(cmd):
+    """Run cmd once under /usr/bin/time -f %M; returns (exit status, peak RSS in KB)."""
+    with tempfile.NamedTemporaryFile("r", suffix=".rss") as t:
+        p = subprocess.run(["/usr/bin/time", "-f", "%M", "-o", t.name] + cmd,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        lines = [l for l in open(t.name).read().splitlines() if l.strip().isdigit()]
+        return p.returncode, int(lines[-1]) if lines else None
+
+
+def tree_bytes(d):
+    total = files = 0
+    for dirpath, _, names in os.walk(d):
+        for n in names:
+            total += os.path.getsize(os.path.join(dirpath, n))
+            files += 1
+    return total, files
+
+
+def median_ms(result):
+    return result["median"] * 1000.0
+
+
+def fmt_ms(x):
+    return f"{x:.1f}" if x < 100 else f"{x:.0f}"
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--bin", required=True)
+    ap.add_argument("--floor", required=True)
+    ap.add_argument("--specs", default=os.path.join(ROOT, "bench", "out", "specs"))
+    ap.add_argument("--results", default=os.path.join(ROOT, "bench", "out", "results"))
+    ap.add_argument("--sizes", default="1,100,1000,10000")
+    ap.add_argument("--min-runs", type=int, default=10)
+    ap.add_argument("--hyperfine", default="hyperfine")
+    a = ap.parse_args()
+
+    os.makedirs(a.results, exist_ok=True)
+    work = tempfile.mkdtemp(prefix="run-", dir=os.path.join(ROOT, "bench", "out"))
+    synth_dir = os.path.join(work, "synth")
+    floor_dir = os.path.join(work, "floor")
+    fsync_dir = os.path.join(work, "floor-fsync")
+
+    cases = [("seed", SEED)]
+    cases += [(n, os.path.join(a.specs, f"repos-{n}.yaml")) for n in a.sizes.split(",") if n]
+    cases += [("rules-50", os.path.join(a.specs, "rules-50.yaml"))]
+
+    rows = []
+    try:
+        for label, spec in cases:
+            if not os.path.exists(spec):
+                sys.exit(f"run_bench: {spec} is missing; run bench/gen_specs.py first")
+            shutil.rmtree(synth_dir, ignore_errors=True)
+            rc, synth_rss = peak_rss_kb([a.bin, "synth", spec, "-o", synth_dir])
+            if rc != 0:
+                sys.exit(f"run_bench: 'ecrsynth synth {spec}' exited {rc}")
+            nbytes, nfiles = tree_bytes(synth_dir)
+            rc, validate_rss = peak_rss_kb([a.bin, "validate", spec])
+            if rc != 0:
+                sys.exit(f"run_bench: 'ecrsynth validate {spec}' exited {rc}")
+            shutil.rmtree(floor_dir, ignore_errors=True)
+            rc, floor_rss = peak_rss_kb([a.floor, spec, str(nbytes), floor_dir])
+            if rc != 0:
+                sys.exit(f"run_bench: floor exited {rc}")
+
+            export = os.path.join(a.results, f"hyperfine-{label}.json")
+            cmd = [a.hyperfine, "-N", "--warmup", "1", "--min-runs", str(a.min_runs),
+                   "--prepare", f"rm -rf {synth_dir} {floor_dir} {fsync_dir}",
+                   "--export-json", export, "--style", "basic",
+                   "-n", "validate", f"{a.bin} validate {spec}",
+                   "-n", "synth", f"{a.bin} synth {spec} -o {synth_dir}",
+                   "-n", "floor", f"{a.floor} {spec} {nbytes} {floor_dir}",
+                   "-n", "floor-fsync", f"{a.floor} --fsync {spec} {nbytes} {fsync_dir} {-(-nbytes // nfiles)}"]
+            print(f"\n== {label}: {os.path.relpath(spec, ROOT)} "
+                  f"({os.path.getsize(spec):,} bytes in, {nbytes:,} bytes in {nfiles} files out)", flush=True)
+            subprocess.run(cmd, check=True)
+            res = {r["command"]: r for r in json.load(open(export))["results"]}
+            rows.append({
+                "case": label, "spec": os.path.relpath(spec, ROOT), "spec_bytes": os.path.getsize(spec),
+                "out_bytes": nbytes, "out_files": nfiles,
+                "validate_ms": median_ms(res["validate"]), "synth_ms": median_ms(res["synth"]),
+                "floor_ms": median_ms(res["floor"]), "floor_fsync_ms": median_ms(res["floor-fsync"]),
+                "runs": {k: len(v["times"]) for k, v in res.items()},
+                "synth_rss_mb": synth_rss / 1024, "validate_rss_mb": validate_rss / 1024,
+                "floor_rss_mb": floor_rss / 1024,
+            })
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+    by = {r["case"]: r for r in rows}
+    lines = ["| spec | in KB | out files / MB | validate ms | synth ms | floor ms | synth/floor "
+             "| synth peak RSS MB | validate peak RSS MB | floor+fsync ms |",
+             "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    for r in rows:
+        names = {"seed": "seed (Fixtures/example)", "rules-50": "1 repo, 50 rules"}
+        name = names[r["case"]] if r["case"] in names else f"{int(r['case']):,} repo" + ("s" if r["case"] != "1" else "")
+        lines.append(f"| {name} | {r['spec_bytes'] / 1024:,.1f} | {r['out_files']} / {r['out_bytes'] / 1e6:.2f} "
+                     f"| {fmt_ms(r['validate_ms'])} | {fmt_ms(r['synth_ms'])} | {fmt_ms(r['floor_ms'])} "
+                     f"| {r['synth_ms'] / r['floor_ms']:.1f}x | {r['synth_rss_mb']:.1f} | {r['validate_rss_mb']:.1f} | {fmt_ms(r['floor_fsync_ms'])} |")
+
+    checks = []
+
+    def check(what, value, ok):
+        checks.append((what, value, ok))
+
+    if "seed" in by:
+        v = by["seed"]["validate_ms"]
+        check("validate of the seed spec < 10 ms", f"{v:.1f} ms", v < 10)
+    big, mid = by.get("10000"), by.get("1000")
+    if big:
+        check("synth of 10,000 repositories < 1 s", f"{big['synth_ms'] / 1000:.2f} s", big["synth_ms"] < 1000)
+        check("synth of 10,000 repositories < 200 MB peak RSS", f"{big['synth_rss_mb']:.0f} MB",
+              big["synth_rss_mb"] < 200)
+        ratio = big["synth_ms"] / big["floor_ms"]
+        check("synth of 10,000 repositories within 3x the floor", f"{ratio:.1f}x", ratio <= 3)
+    if big and mid:
+        lin = big["synth_ms"] / mid["synth_ms"]
+        check("synth: 10,000 takes at most 11x 1,000", f"{lin:.1f}x", lin <= 11)
+        linv = big["validate_ms"] / mid["validate_ms"]
+        check("validate: 10,000 takes at most 11x 1,000", f"{linv:.1f}x", linv <= 11)
+    lines.append("")
+    lines.append("| target | measured | met |")
+    lines.append("| --- | ---: | --- |")
+    for what, value, ok in checks:
+        lines.append(f"| {what} | {value} | {'yes' if ok else '**no**'} |")
+    table = "\n".join(lines)
+
+    print("\n" + table)
+    stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    with open(os.path.join(a.results, "bench.md"), "w") as f:
+        f.write(f"<!-- make bench, {stamp} -->\n{table}\n")
+    with open(os.path.join(a.results, "bench.json"), "w") as f:
+        json.dump({"date": stamp, "rows": rows,
+                   "targets": [{"target": w, "measured": v, "met": ok} for w, v, ok in checks]}, f, indent=1)
+    print(f"\nwritten: {os.path.relpath(os.path.join(a.results, 'bench.md'), ROOT)}, bench.json, hyperfine-*.json")
+
+
+if __name__ == "__main__":
+    main()
