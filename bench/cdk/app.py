@@ -3,8 +3,8 @@
 
 Usage: python app.py SPEC.yaml OUTDIR
 
-Builds the app described in /work/shared/reference/cdk-mapping.md with aws-cdk-lib
-(2.275.0, run from /work/main/.venv-cdk) and the feature flags a `cdk init` project gets
+Builds the CDK app a spec stands for (the spec-to-CDK mapping in docs/spec.md) with aws-cdk-lib
+(2.275.0, run from .venv-cdk) and the feature flags a `cdk init` project gets
 (cdk.json next to this file, copied from aws-cdk-lib's recommended-feature-flags.json),
 synthesizes it and writes OUTDIR/<stackName>.template.json with the CDK's own noise
 (CDKMetadata, aws:cdk:path metadata, BootstrapVersion parameter/rule) removed. The rest is the
