@@ -116,6 +116,12 @@ private func rule(_ status: TagStatus, priority: Int? = nil, prefixes: [String]?
         #expect(JSONWriter.compact(.string("a/b \"q\" \\ \n\t\u{01} café")) == #""a/b \"q\" \\ \n\t\u0001 café""#)
     }
 
+    @Test func prettySizeIsExact() {
+        let v: JSONValue = .object([("a\"b", .array([.int(12), .bool(false), .string("x\ny\u{01}é/")])), ("b", .object([])),
+                                    ("c", .array([])), ("d", .object([("e", .null)]))])
+        #expect(JSONWriter.prettySize(v) == JSONWriter.prettyBytes(v).count - 1)
+    }
+
     @Test func prettyUsesOneSpaceAndAFinalNewline() {
         let v: JSONValue = .object([("a", .array([.int(1), .bool(true)])), ("b", .object([])), ("c", .array([]))])
         #expect(JSONWriter.pretty(v) == "{\n \"a\": [\n  1,\n  true\n ],\n \"b\": {},\n \"c\": []\n}\n")

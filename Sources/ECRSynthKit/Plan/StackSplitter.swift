@@ -32,15 +32,25 @@ public enum StackSplitter {
 
         func adding(_ c: Cost) -> Cost {
             var sum = self
-            sum.resources += c.resources
-            sum.outputs += c.outputs
-            sum.bytes += c.bytes
-            for p in c.principals where !sum.principals.contains(p) {
-                sum.principals.insert(p)
-                sum.resources += 1
-                sum.bytes += 400
-            }
+            sum.add(c)
             return sum
+        }
+
+        mutating func add(_ c: Cost) {
+            resources += c.resources
+            outputs += c.outputs
+            bytes += c.bytes
+            for p in c.principals where principals.insert(p).inserted {
+                resources += 1
+                bytes += 400
+            }
+        }
+
+        /// Whether `c` fits on top of this load, without building the sum.
+        func fits(adding c: Cost) -> Bool {
+            let newPrincipals = c.principals.reduce(0) { $0 + (principals.contains($1) ? 0 : 1) }
+            return resources + c.resources + newPrincipals <= maxResources && outputs + c.outputs <= maxOutputs
+                && bytes + c.bytes + 400 * newPrincipals <= maxTemplateBytes - byteMargin
         }
 
         var fits: Bool {
@@ -66,7 +76,8 @@ public enum StackSplitter {
                 $0 + $1.targets.filter { $0.permissionLogicalID != nil }.count + ($1.eventsRole == nil ? 0 : 2)
             }
             c.outputs = 3
-            c.bytes = JSONWriter.pretty(.object(TemplateRenderer.repositoryResources(r))).utf8.count + 600
+            c.bytes = TemplateRenderer.repositoryResources(r).reduce(0) { $0 + JSONWriter.prettySize($1.1, indent: 2) + $1.0.utf8.count + 8 }
+                + 600
                 + 300 * identityStatements[i]
             c.principals = principalsOf[i]
             return c
@@ -91,17 +102,19 @@ public enum StackSplitter {
             guard let s = was ?? pinned else { continue }
             ensure(s)
             assigned[i] = s
-            load[s] = load[s].adding(costs[i])
+            load[s].add(costs[i])
         }
+        // Stacks before `firstOpen` had no room for the last repository placed: in spec order, a later
+        // one may still fit there, so every stack is tried, but full ones are skipped quickly.
         for (i, _) in plan.repositories.enumerated() where assigned[i] < 0 {
             var s = 0
             while true {
                 ensure(s)
-                if load[s].adding(costs[i]).fits || (load[s].resources == 0 && load[s].outputs == 0) { break }
+                if load[s].fits(adding: costs[i]) || (load[s].resources == 0 && load[s].outputs == 0) { break }
                 s += 1
             }
             assigned[i] = s
-            load[s] = load[s].adding(costs[i])
+            load[s].add(costs[i])
         }
         for (s, l) in load.enumerated() where !l.fits {
             guard let first = assigned.firstIndex(of: s) else { continue }
