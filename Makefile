@@ -185,3 +185,29 @@ fuzz:
 
 fuzz-ci:
 	SWIFT=$(SWIFT) Tests/fuzz/run.sh 60
+
+# ---------------------------------------------------------------------------------------------------
+# checkov against `ecrsynth validate` (e2e/README.md). checkov lives in its own virtual
+# environment .venv-checkov (it pins an old boto3 that would break moto in .venv-e2e). `make e2e` runs
+# the comparison too; it reuses .build/debug/ecrsynth (the `swift build` below is a no-op after e2e's).
+CHECKOV_VERSION ?= 3.3.30
+CHECKOV_VENV    := .venv-checkov
+
+.PHONY: checkov-deps checkov-compare
+
+checkov-deps: $(CHECKOV_VENV)/.installed-$(CHECKOV_VERSION)
+
+$(CHECKOV_VENV)/.installed-$(CHECKOV_VERSION):
+	@echo "checkov: making $(CHECKOV_VENV) with checkov==$(CHECKOV_VERSION)"
+	@rm -rf $(CHECKOV_VENV)
+	@$(PYTHON) -m venv $(CHECKOV_VENV) 2>/dev/null || { \
+		echo "checkov: '$(PYTHON) -m venv' failed; using virtualenv instead"; rm -rf $(CHECKOV_VENV); \
+		$(PYTHON) -m pip install -q virtualenv && $(PYTHON) -m virtualenv -q $(CHECKOV_VENV); }
+	$(CHECKOV_VENV)/bin/python -m pip install -q --disable-pip-version-check "checkov==$(CHECKOV_VERSION)"
+	@touch $@
+
+e2e: checkov-compare
+
+checkov-compare: checkov-deps
+	$(SWIFT) build --product ecrsynth
+	$(CHECKOV_VENV)/bin/python e2e/checkov_compare.py --ecrsynth .build/debug/ecrsynth --checkov $(CHECKOV_VENV)/bin/checkov
