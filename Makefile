@@ -89,7 +89,7 @@ e2e: deps e2e-deps
 	$(E2E_PY) e2e/run.py --ecrsynth .build/debug/ecrsynth
 
 # ---------------------------------------------------------------------------------------------------
-# Benchmark (issue 6); not run by CI or `make test`. See docs/performance.md.
+# Benchmark; not run by CI or `make test`. See docs/performance.md.
 #   make bench       release binary vs the floor (libyaml parse + writing the same bytes), hyperfine
 #   make bench-cdk   the CDK app (bench/cdk/app.py, aws-cdk-lib in .venv-cdk) vs ecrsynth synth
 BENCH_OUT      := bench/out
@@ -170,7 +170,7 @@ install-extras: extras
 	install -m 0644 $(EXTRAS_DIR)/ecrsynth.1 $(DESTDIR)$(MAN1_DIR)/ecrsynth.1
 
 # ---------------------------------------------------------------------------------------------------
-# Fuzzing (issue 5; docs/hostile-input.md). The libFuzzer + AddressSanitizer build of Sources/ecrsynth-fuzz
+# Fuzzing (docs/hostile-input.md). The libFuzzer + AddressSanitizer build of Sources/ecrsynth-fuzz
 # lives in its own scratch folder .build-fuzz (git-ignored), so the normal build is untouched.
 #   make fuzz            fuzz for FUZZ_SECONDS (default 60); the corpus grows in .build-fuzz/corpus
 #   make fuzz-ci         the CI run: about 60 s from the committed seeds, fails on any finding

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Compare checkov's ECR checks with `ecrsynth validate` warnings, per repository (issue 5 §5).
+"""Compare checkov's ECR checks with `ecrsynth validate` warnings, per repository.
 
 For every Fixtures/synth/*/spec.yaml and its expected/*.template.json:
   checkov --skip-download --quiet --compact -o json --framework cloudformation -f TEMPLATE ...
