@@ -184,7 +184,7 @@ fuzz:
 	SWIFT=$(SWIFT) Tests/fuzz/run.sh $(FUZZ_SECONDS)
 
 fuzz-ci:
-	SWIFT=$(SWIFT) Tests/fuzz/run.sh 60
+	SWIFT=$(SWIFT) Tests/fuzz/run.sh 60 -timeout=5
 
 # ---------------------------------------------------------------------------------------------------
 # checkov against `ecrsynth validate` (e2e/README.md). checkov lives in its own virtual

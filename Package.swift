@@ -49,3 +49,15 @@ let package = Package(
         .testTarget(name: "PreviewTests", dependencies: ["ECRSynthKit"]),
     ]
 )
+
+// ---------------------------------------------------------------------------------------------------
+// ecrsynth-fuzz: the libFuzzer harness (Sources/ecrsynth-fuzz, docs/hostile-input.md). `make fuzz` builds
+// it in .build-fuzz with -c release -sanitize=fuzzer,address -DECRSYNTH_FUZZ_DRIVER; in the normal build it links
+// without libFuzzer and runs the files it is given through the harness once (FuzzRegressionTests uses that).
+package.targets.append(
+    .executableTarget(
+        name: "ecrsynth-fuzz",
+        dependencies: ["ECRSynthKit", "ECRSpec", "YAML"],
+        swiftSettings: [.unsafeFlags(["-parse-as-library"])]
+    )
+)

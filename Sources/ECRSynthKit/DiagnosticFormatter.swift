@@ -73,32 +73,43 @@ public enum DiagnosticFormatter {
 
     /// Escaped scalar by scalar: "\r\n" is one Character, so a Character-wise replace would let a CRLF
     /// in a spec value through and start a forged workflow command on the next line.
-    static func data(_ s: String) -> String { escape(s, [("%", "%25"), ("\r", "%0D"), ("\n", "%0A")]) }
+    static func data(_ s: String) -> String { escape(s, property: false) }
 
-    static func property(_ s: String) -> String {
-        escape(s, [("%", "%25"), ("\r", "%0D"), ("\n", "%0A"), (":", "%3A"), (",", "%2C")])
-    }
+    static func property(_ s: String) -> String { escape(s, property: true) }
 
-    private static func escape(_ s: String, _ table: [(Unicode.Scalar, String)]) -> String {
+    private static func escape(_ s: String, property: Bool) -> String {
         var out = ""
+        out.reserveCapacity(s.utf8.count)
         for u in s.unicodeScalars {
-            if let hit = table.first(where: { $0.0 == u }) { out += hit.1 } else { out += visible(String(u)) }
+            switch u {
+            case "%": out += "%25"
+            case "\r": out += "%0D"
+            case "\n": out += "%0A"
+            case ":" where property: out += "%3A"
+            case "," where property: out += "%2C"
+            default: appendVisible(u, to: &out)
+            }
         }
         return out
     }
 
     /// Control characters (C0, DEL, C1) shown as `\u{1B}`, so text from a spec cannot drive the terminal.
     static func visible(_ s: String) -> String {
-        guard s.unicodeScalars.contains(where: { $0.value < 0x20 || (0x7F...0x9F).contains($0.value) }) else { return s }
+        guard s.unicodeScalars.contains(where: isControl) else { return s }
         var out = ""
-        for u in s.unicodeScalars {
-            if u.value < 0x20 || (0x7F...0x9F).contains(u.value) {
-                out += "\\u{" + String(u.value, radix: 16, uppercase: true) + "}"
-            } else {
-                out.unicodeScalars.append(u)
-            }
-        }
+        out.reserveCapacity(s.utf8.count + 16)
+        for u in s.unicodeScalars { appendVisible(u, to: &out) }
         return out
+    }
+
+    private static func isControl(_ u: Unicode.Scalar) -> Bool { u.value < 0x20 || (0x7F...0x9F).contains(u.value) }
+
+    private static func appendVisible(_ u: Unicode.Scalar, to out: inout String) {
+        if isControl(u) {
+            out += "\\u{" + String(u.value, radix: 16, uppercase: true) + "}"
+        } else {
+            out.unicodeScalars.append(u)
+        }
     }
 }
 

@@ -86,7 +86,8 @@ public enum YAMLEmitter {
     static func needsQuotes(_ s: String) -> Bool {
         if s.isEmpty { return true }
         let lower = s.lowercased()
-        if ["y", "n", "yes", "no", "on", "off", "true", "false", "null", "~", ".nan", ".inf", "-.inf", "+.inf"].contains(lower) {
+        // "<<" and "=" are YAML 1.1's merge and value keys: PyYAML (so cfn-lint) cannot load them plain.
+        if ["y", "n", "yes", "no", "on", "off", "true", "false", "null", "~", ".nan", ".inf", "-.inf", "+.inf", "<<", "="].contains(lower) {
             return true
         }
         // Anything starting like a number or a date (digits, sign, dot) is quoted.

@@ -74,23 +74,25 @@ public enum OutputWriter {
         SHA256.hash(data: bytes).map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
     }
 
-    /// Writes `files` (the manifest last) into `dir`.
+    /// Writes `files` into `dir`: every other file, then the removals, then the manifest. Until the new
+    /// manifest is in place the old one still lists every file a removal may not have reached yet, so a
+    /// run killed part-way is finished by the next one.
     public static func write(_ files: [OutputFile], to dir: String) throws(IOFailure) -> OutputReport {
         for f in files { try checkPath(f.path, dir: dir) }
         try makeDirectory(dir)
         let previous = previousFiles(dir)
         var report = OutputReport()
-        let ordered = files.filter { $0.path != manifestName } + files.filter { $0.path == manifestName }
-        for f in ordered {
+        func put(_ f: OutputFile) throws(IOFailure) {
             let path = dir + "/" + f.path
             if let old = readIfExists(path), old == f.bytes {
                 report.unchanged.append(f.path)
-                continue
+                return
             }
             try makeDirectory(parent(of: path))
             try replace(path, with: f.bytes)
             report.written.append(f.path)
         }
+        for f in files where f.path != manifestName { try put(f) }
         let now = Set(files.map(\.path))
         for old in previous.sorted() where !now.contains(old) {
             let path = dir + "/" + old
@@ -101,6 +103,7 @@ public enum OutputWriter {
                 throw IOFailure(path: path, message: "cannot remove a stale output file: \(errnoText())")
             }
         }
+        for f in files where f.path == manifestName { try put(f) }
         return report
     }
 
