@@ -91,7 +91,7 @@ struct Fields {
         return s == "true"
     }
 
-    func int(_ key: String, min: Int, max: Int = Int.max, unit: String = "") -> Located<Int>? {
+    func int(_ key: String, min: Int, max: Int = Int.max) -> Located<Int>? {
         guard let v = value(key) else { return nil }
         return Fields.int(v, key: key, min: min, max: max, findings: findings)
     }

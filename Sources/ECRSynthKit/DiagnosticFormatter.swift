@@ -112,9 +112,3 @@ public enum DiagnosticFormatter {
         }
     }
 }
-
-extension String {
-    func replacingAll(_ a: String, _ b: String) -> String {
-        split(separator: a, omittingEmptySubsequences: false).joined(separator: b)
-    }
-}

@@ -46,6 +46,4 @@ public enum Pipeline {
         files.append(OutputWriter.manifest(for: files, stacks: stacks))
         return files
     }
-
-    public static func render(_ plan: Plan) -> [OutputFile] { render([plan]) }
 }

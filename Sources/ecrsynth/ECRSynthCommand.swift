@@ -53,7 +53,7 @@ func resolveSpec(_ given: String?) throws -> String {
 func checkSpec(_ path: String, strict: Bool, previous: [String: String] = [:]) throws -> Pipeline.Checked {
     let bytes: [UInt8]
     do {
-        bytes = try SpecReader.read(path, maxBytes: ParseLimitsDefault.maxBytes)
+        bytes = try SpecReader.read(path, maxBytes: SpecReader.maxSpecBytes)
     } catch {
         Terminal.err(error.description + "\n")
         throw ExitCode(74)
@@ -68,10 +68,6 @@ func checkSpec(_ path: String, strict: Bool, previous: [String: String] = [:]) t
         if checked.diagnostics.hasErrors { checked.stacks = nil }
     }
     return checked
-}
-
-enum ParseLimitsDefault {
-    static let maxBytes = 16 << 20
 }
 
 enum DiagnosticsFormat: String, ExpressibleByArgument, CaseIterable {

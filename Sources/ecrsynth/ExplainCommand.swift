@@ -60,7 +60,7 @@ var caretsWanted: Bool {
 func diagnosticText(_ diagnostics: [Diagnostic], path: String) -> String {
     let style = DiagnosticFormatter.Style(colour: Terminal.colour)
     guard !diagnostics.isEmpty, caretsWanted,
-          let source = try? SpecReader.read(path, maxBytes: ParseLimitsDefault.maxBytes) else {
+          let source = try? SpecReader.read(path, maxBytes: SpecReader.maxSpecBytes) else {
         return DiagnosticFormatter.text(diagnostics, path: path, style: style)
     }
     return CaretRenderer.text(diagnostics, path: path, source: source, style: style)

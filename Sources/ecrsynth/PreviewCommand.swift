@@ -67,9 +67,9 @@ struct Preview: ParsableCommand {
 
     /// A spec: read as the other commands read it, or from stdin.
     private func readSpec(_ path: String) throws -> PreviewRunner.Input {
-        if path == "-" { return try readInput(path, what: "the spec", maxBytes: ParseLimitsDefault.maxBytes) }
+        if path == "-" { return try readInput(path, what: "the spec", maxBytes: SpecReader.maxSpecBytes) }
         do {
-            return PreviewRunner.Input(path: path, bytes: try SpecReader.read(path, maxBytes: ParseLimitsDefault.maxBytes))
+            return PreviewRunner.Input(path: path, bytes: try SpecReader.read(path, maxBytes: SpecReader.maxSpecBytes))
         } catch {
             Terminal.err(error.description + "\n")
             throw ExitCode(74)

@@ -1,3 +1,4 @@
+import YAML
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -19,6 +20,9 @@ public struct IOFailure: Error, Sendable, CustomStringConvertible {
 
 /// Reads a spec file without blocking on FIFOs or devices and without reading past the size limit.
 public enum SpecReader {
+    /// The largest spec read: the parser's own limit, so the two cannot disagree.
+    public static let maxSpecBytes = ParseLimits.default.maxBytes
+
     public static func read(_ path: String, maxBytes: Int) throws(IOFailure) -> [UInt8] {
         let fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
         guard fd >= 0 else {
