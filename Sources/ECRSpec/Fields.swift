@@ -20,7 +20,8 @@ final class Findings {
 struct Fields {
     let node: Node
     let findings: Findings
-    private(set) var pairs: [String: Pair] = [:]
+    /// The known keys, in written order (mappings are small: a list is faster to search than a table).
+    private var pairs: [(key: String, pair: Pair)] = []
 
     /// Reads `node` as a mapping whose keys must be among `known`; `what` names it in messages
     /// ("a repository", "stack").
@@ -40,8 +41,13 @@ struct Fields {
                 findings.error(Fields.unknownKey(key, in: what, known: known), at: pair.key.mark)
                 continue
             }
-            pairs[key] = pair
+            pairs.append((key, pair))
         }
+    }
+
+    private func pair(_ key: String) -> Pair? {
+        for p in pairs where p.key == key { return p.pair }
+        return nil
     }
 
     static func unknownKey(_ key: String, in what: String, known: [String]) -> String {
@@ -54,11 +60,11 @@ struct Fields {
         return message
     }
 
-    func has(_ key: String) -> Bool { pairs[key] != nil }
+    func has(_ key: String) -> Bool { pair(key) != nil }
 
-    func value(_ key: String) -> Node? { pairs[key]?.value }
+    func value(_ key: String) -> Node? { pair(key)?.value }
 
-    func keyMark(_ key: String) -> Mark? { pairs[key]?.key.mark }
+    func keyMark(_ key: String) -> Mark? { pair(key)?.key.mark }
 
     /// A required key that is absent is reported at the mapping.
     func require(_ key: String, what: String) -> Node? {

@@ -19,6 +19,11 @@ public enum SpecLoader {
         } catch {
             return (nil, error.problems.map(\.diagnostic))
         }
+        return load(root: root)
+    }
+
+    /// Validates a parsed document (nil: a stream with no document).
+    public static func load(root: Node?) -> (spec: Spec?, diagnostics: [Diagnostic]) {
         guard let root, !root.isNull else {
             return (nil, [.error("spec is empty; it needs at least 'version', 'stack' and 'repositories'", at: .start)])
         }
@@ -57,10 +62,15 @@ public enum SpecLoader {
                     findings.error("'repositories' must list at least one repository", at: list.mark)
                 }
                 let env = stack?.env
-                for item in items {
-                    if let repo = RepositoryDecoder(findings: findings, env: env).decode(item, defaults: defaults) {
-                        repositories.append(repo)
-                    }
+                // Repositories are independent until the checks across them below: decoded in parallel.
+                let decoded = Parallel.map(items.count) { [defaults] i in
+                    let own = Findings()
+                    let repo = RepositoryDecoder(findings: own, env: env).decode(items[i], defaults: defaults)
+                    return (repo, own.diagnostics)
+                }
+                for (repo, diagnostics) in decoded {
+                    findings.diagnostics += diagnostics
+                    if let repo { repositories.append(repo) }
                 }
             } else {
                 findings.error("'repositories' must be a list, got \(list.kindDescription)", at: list.mark)

@@ -16,12 +16,24 @@ public enum Pipeline {
     /// Loads, validates, plans and splits into stacks. `previous` is the repository → stack
     /// assignment of the output folder's manifest, which is kept.
     public static func check(_ bytes: [UInt8], previous: [String: String] = [:], limits: ParseLimits = .default) -> Checked {
-        let (spec, loadDiagnostics) = SpecLoader.load(bytes, limits: limits)
-        guard let spec else { return Checked(spec: nil, stacks: nil, diagnostics: loadDiagnostics) }
-        let (plan, planDiagnostics) = Planner.plan(spec)
-        let (stacks, splitDiagnostics) = StackSplitter.split(plan, previous: previous)
+        let loaded = load(bytes, limits: limits)
+        guard let spec = loaded.spec else { return Checked(spec: nil, stacks: nil, diagnostics: loaded.diagnostics) }
+        let loadDiagnostics = loaded.diagnostics
+        let (plan, planDiagnostics) = Timings.measure("plan") { Planner.plan(spec) }
+        let (stacks, splitDiagnostics) = Timings.measure("split") { StackSplitter.split(plan, previous: previous) }
         let all = (loadDiagnostics + planDiagnostics + splitDiagnostics).normalized()
         return Checked(spec: spec, stacks: all.hasErrors ? nil : stacks, diagnostics: all)
+    }
+
+    /// Parses and decodes; the document tree is freed on return, before planning.
+    static func load(_ bytes: [UInt8], limits: ParseLimits) -> (spec: Spec?, diagnostics: [Diagnostic]) {
+        let root: Node?
+        do {
+            root = try Timings.measure("parse") { () throws(YAMLError) in try YAMLParser.parse(bytes, limits: limits) }
+        } catch {
+            return (nil, error.problems.map(\.diagnostic))
+        }
+        return Timings.measure("decode") { SpecLoader.load(root: root) }
     }
 
     public enum TemplateFormat: String, Sendable, CaseIterable {
@@ -30,18 +42,20 @@ public enum Pipeline {
 
     /// Every file synth writes for valid stacks, the manifest last.
     public static func render(_ stacks: [Plan], format: TemplateFormat = .json) -> [OutputFile] {
-        var files: [OutputFile] = []
-        for stack in stacks {
-            let template = TemplateRenderer.template(stack)
+        Timings.measure("render") { renderFiles(stacks, format: format) }
+    }
+
+    static func renderFiles(_ stacks: [Plan], format: TemplateFormat) -> [OutputFile] {
+        var files = Parallel.map(stacks.count, minimumPerThread: 1) { i in
+            let stack = stacks[i]
             switch format {
-            case .json:
-                files.append(OutputFile(path: "\(stack.stackName).template.json", bytes: JSONWriter.prettyBytes(template)))
-            case .yaml:
-                files.append(OutputFile(path: "\(stack.stackName).template.yaml", bytes: YAMLTemplate.bytes(template)))
+            case .json: return OutputFile(path: "\(stack.stackName).template.json", bytes: TemplateRenderer.templateJSON(stack))
+            case .yaml: return OutputFile(path: "\(stack.stackName).template.yaml", bytes: YAMLTemplate.bytes(TemplateRenderer.template(stack)))
             }
         }
-        for (path, json) in PolicyFiles.files(stacks) {
-            files.append(OutputFile(path: path, text: JSONWriter.pretty(json)))
+        let policies = PolicyFiles.files(stacks)
+        files += Parallel.map(policies.count) { i in
+            OutputFile(path: policies[i].path, bytes: JSONWriter.prettyBytes(policies[i].json))
         }
         files.append(OutputWriter.manifest(for: files, stacks: stacks))
         return files

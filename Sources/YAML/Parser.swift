@@ -67,8 +67,28 @@ private struct Composer {
         var items: [Node] = []
         var pairs: [Pair] = []
         var pendingKey: Node?
-        var seenKeys: [String: Mark] = [:]
+        /// Where each text key was written, once the mapping is large; small ones are searched.
+        var seenKeys: [String: Mark]?
         var weight = 1
+
+        static let searchLimit = 16
+
+        /// Where the text key `text` was first written in this mapping (merge keys aside).
+        func mark(ofKey text: String) -> Mark? {
+            if let seenKeys { return seenKeys[text] }
+            for p in pairs where p.key.scalar == text && !Composer.isMergeKey(p.key) { return p.key.mark }
+            return nil
+        }
+
+        /// Every text key and where it was first written (merge keys aside).
+        func keyMarks() -> [String: Mark] {
+            if let seenKeys { return seenKeys }
+            var marks: [String: Mark] = [:]
+            for p in pairs {
+                if let text = p.key.scalar, !Composer.isMergeKey(p.key), marks[text] == nil { marks[text] = p.key.mark }
+            }
+            return marks
+        }
     }
 
     var stack: [Frame] = []
@@ -200,32 +220,36 @@ private struct Composer {
             return nil
         }
         stack[top].pendingKey = nil
-        if let text = key.scalar, !isMergeKey(key) {
-            if let first = stack[top].seenKeys[text] {
+        let text = Composer.isMergeKey(key) ? nil : key.scalar
+        if let text {
+            if let first = stack[top].mark(ofKey: text) {
                 problems.append(YAMLProblem(
                     "duplicate key '\(text)'", at: key.mark,
                     note: .init(message: "'\(text)' first defined here", mark: first)))
                 return nil
             }
-            stack[top].seenKeys[text] = key.mark
+            stack[top].seenKeys?[text] = key.mark
         }
         stack[top].pairs.append(Pair(key: key, value: node))
+        if stack[top].seenKeys == nil, stack[top].pairs.count > Frame.searchLimit {
+            stack[top].seenKeys = stack[top].keyMarks()
+        }
         return nil
     }
 
-    func isMergeKey(_ key: Node) -> Bool {
+    static func isMergeKey(_ key: Node) -> Bool {
         if case .scalar("<<", .plain) = key.kind, key.tag == nil || key.tag == "tag:yaml.org,2002:merge" { return true }
         return false
     }
 
     /// Applies merge keys: explicit keys win, then earlier merge sources over later ones.
     mutating func merged(_ frame: Frame) -> [Pair] {
-        guard frame.pairs.contains(where: { isMergeKey($0.key) }) else { return frame.pairs }
+        guard frame.pairs.contains(where: { Composer.isMergeKey($0.key) }) else { return frame.pairs }
         var result: [Pair] = []
-        var present = frame.seenKeys
+        var present = frame.keyMarks()
         var sources: [Node] = []
         for pair in frame.pairs {
-            if isMergeKey(pair.key) {
+            if Composer.isMergeKey(pair.key) {
                 switch pair.value.kind {
                 case .mapping: sources.append(pair.value)
                 case .sequence(let items):

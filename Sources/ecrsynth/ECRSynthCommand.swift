@@ -145,16 +145,7 @@ struct Synth: ParsableCommand {
 
     func run() throws {
         let path = try resolveSpec(spec)
-        let checked = try checkSpec(path, strict: strict, previous: OutputWriter.previousAssignment(output))
-        if !checked.diagnostics.isEmpty {
-            Terminal.err(diagnosticText(checked.diagnostics, path: path))
-        }
-        guard let stacks = checked.stacks else {
-            Terminal.err(DiagnosticFormatter.summary(checked.diagnostics, path: path))
-            Terminal.err("ecrsynth: nothing written\n")
-            throw ExitCode(1)
-        }
-        let files = Pipeline.render(stacks, format: format.value)
+        let files = try render(path)
         do {
             if check || diff {
                 let report = try OutputWriter.check(files, in: output)
@@ -169,13 +160,28 @@ struct Synth: ParsableCommand {
                     throw ExitCode(1)
                 }
             } else {
-                let report = try OutputWriter.write(files, to: output)
+                let report = try Timings.measure("write") { try OutputWriter.write(files, to: output) }
                 Terminal.out("\(output): \(report.written.count) written, \(report.unchanged.count) unchanged, \(report.removed.count) removed\n")
             }
         } catch let failure as IOFailure {
             Terminal.err(failure.description + "\n")
             throw ExitCode(74)
         }
+    }
+
+    /// Checks the spec, prints its diagnostics and renders every file; the spec and the plans are
+    /// freed on return, before anything is written.
+    func render(_ path: String) throws -> [OutputFile] {
+        let checked = try checkSpec(path, strict: strict, previous: OutputWriter.previousAssignment(output))
+        if !checked.diagnostics.isEmpty {
+            Terminal.err(diagnosticText(checked.diagnostics, path: path))
+        }
+        guard let stacks = checked.stacks else {
+            Terminal.err(DiagnosticFormatter.summary(checked.diagnostics, path: path))
+            Terminal.err("ecrsynth: nothing written\n")
+            throw ExitCode(1)
+        }
+        return Pipeline.render(stacks, format: format.value)
     }
 }
 

@@ -40,6 +40,10 @@ import Testing
         let stacks = try #require(checked.stacks, "\(name): \(checked.diagnostics.map(\.message))")
         let files = Pipeline.render(stacks)
         #expect(Pipeline.render(stacks) == files, "rendering twice gives the same bytes")
+        for stack in stacks {
+            // The JSON template assembled from pre-rendered pieces is the template written whole.
+            #expect(TemplateRenderer.templateJSON(stack) == JSONWriter.prettyBytes(TemplateRenderer.template(stack)), "\(name): \(stack.stackName)")
+        }
         let expectedDir = dir.appendingPathComponent("expected")
         if Fixtures.recording {
             try? FileManager.default.removeItem(at: expectedDir)

@@ -35,6 +35,23 @@ import Testing
         #expect(FileManager.default.fileExists(atPath: dir + "/notes.txt"))
     }
 
+    @Test func temporariesOfKilledRunsAreRemovedOthersKept() throws {
+        let dir = tempDir()
+        _ = try OutputWriter.write(files([("a.json", "1\n"), ("policies/b.json", "2\n")]), to: dir)
+        // A pid no process has (above the kernel's pid_max) and the pid of a running process (this one's
+        // parent, never the writer's own).
+        let dead = "/.ecrsynth-2147483646-a.json", live = "/.ecrsynth-\(getppid())-a.json"
+        for leftover in [dead, "/policies" + dead, live, "/.ecrsynth-notes"] {
+            try "partial".write(toFile: dir + leftover, atomically: false, encoding: .utf8)
+        }
+        _ = try OutputWriter.write(files([("a.json", "1\n"), ("policies/b.json", "3\n")]), to: dir)
+        #expect(!FileManager.default.fileExists(atPath: dir + dead))
+        #expect(!FileManager.default.fileExists(atPath: dir + "/policies" + dead))
+        #expect(FileManager.default.fileExists(atPath: dir + live))
+        #expect(FileManager.default.fileExists(atPath: dir + "/.ecrsynth-notes"))
+        #expect(try String(contentsOfFile: dir + "/policies/b.json", encoding: .utf8) == "3\n")
+    }
+
     @Test func checkReportsEachDifference() throws {
         let dir = tempDir()
         _ = try OutputWriter.write(files([("a.json", "1\n"), ("gone.json", "g\n")]), to: dir)

@@ -116,10 +116,16 @@ private func rule(_ status: TagStatus, priority: Int? = nil, prefixes: [String]?
         #expect(JSONWriter.compact(.string("a/b \"q\" \\ \n\t\u{01} café")) == #""a/b \"q\" \\ \n\t\u0001 café""#)
     }
 
-    @Test func prettySizeIsExact() {
-        let v: JSONValue = .object([("a\"b", .array([.int(12), .bool(false), .string("x\ny\u{01}é/")])), ("b", .object([])),
-                                    ("c", .array([])), ("d", .object([("e", .null)]))])
-        #expect(JSONWriter.prettySize(v) == JSONWriter.prettyBytes(v).count - 1)
+    @Test func membersWrittenInPiecesReadAsTheWholeObject() {
+        let members: [(String, JSONValue)] = [("a\"b", .array([.int(12), .bool(false), .string("x\ny\u{01}é/")])), ("b", .object([])),
+                                              ("c", .array([])), ("d", .object([("e", .null)]))]
+        let whole = JSONWriter.prettyBytes(.object([("top", .object(members))]))
+        var pieces: [UInt8] = Array("{\n \"top\": {".utf8)
+        JSONWriter.appendMembers(Array(members[..<1]), indent: 1, to: &pieces)
+        pieces.append(UInt8(ascii: ","))
+        JSONWriter.appendMembers(Array(members[1...]), indent: 1, to: &pieces)
+        pieces.append(contentsOf: "\n }\n}\n".utf8)
+        #expect(String(decoding: pieces, as: UTF8.self) == String(decoding: whole, as: UTF8.self))
     }
 
     @Test func prettyUsesOneSpaceAndAFinalNewline() {

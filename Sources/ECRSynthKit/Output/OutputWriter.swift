@@ -4,6 +4,12 @@ import ECRSpec
 import Glibc
 #endif
 
+#if os(Linux)
+/// glibc declares `syncfs` only under _GNU_SOURCE, which the Glibc module does not set.
+@_silgen_name("syncfs")
+private func linuxSyncfs(_ fd: Int32) -> Int32
+#endif
+
 /// One file of the output, relative to the output folder.
 public struct OutputFile: Sendable, Equatable {
     public var path: String
@@ -47,8 +53,9 @@ public enum OutputWriter {
     }
 
     static func manifest(for files: [OutputFile], stackNames: [String], repositories: [(id: String, stack: String)]) -> OutputFile {
-        let entries: [JSONValue] = files.sorted { $0.path < $1.path }.map {
-            .object([("path", .string($0.path)), ("sha256", .string(sha256($0.bytes)))])
+        let sorted = files.sorted { $0.path < $1.path }
+        let entries: [JSONValue] = Parallel.map(sorted.count) { i in
+            .object([("path", .string(sorted[i].path)), ("sha256", .string(sha256(sorted[i].bytes)))])
         }
         let json: JSONValue = .object([
             ("ecrsynth", .string(ecrsynthVersion)),
@@ -74,25 +81,51 @@ public enum OutputWriter {
         SHA256.hash(data: bytes).map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
     }
 
-    /// Writes `files` into `dir`: every other file, then the removals, then the manifest. Until the new
-    /// manifest is in place the old one still lists every file a removal may not have reached yet, so a
-    /// run killed part-way is finished by the next one.
+    /// Writes `files` into `dir` in three steps. First every changed file but the manifest goes to a
+    /// sibling temporary, and all of them are flushed to disk together; a failure here removes the
+    /// temporaries and leaves `dir` as it was. Then each temporary is renamed over its file, the files
+    /// the old manifest lists and this run does not write are removed, and the manifest comes last.
+    /// Until the new manifest is in place the old one still lists every file a removal may not have
+    /// reached yet, so a run killed part-way is finished by the next one, which also removes the
+    /// temporaries a killed run left.
     public static func write(_ files: [OutputFile], to dir: String) throws(IOFailure) -> OutputReport {
         for f in files { try checkPath(f.path, dir: dir) }
         try makeDirectory(dir)
         let previous = previousFiles(dir)
+        removeTemporaries(in: Set((files.map(\.path) + previous).map { parent(of: dir + "/" + $0) }))
         var report = OutputReport()
-        func put(_ f: OutputFile) throws(IOFailure) {
-            let path = dir + "/" + f.path
-            if let old = readIfExists(path), old == f.bytes {
-                report.unchanged.append(f.path)
-                return
+
+        func stage(_ batch: [OutputFile]) throws(IOFailure) -> [Staged] {
+            var staged: [Staged] = []
+            do throws(IOFailure) {
+                for f in batch {
+                    let path = dir + "/" + f.path
+                    if let old = readIfExists(path), old == f.bytes {
+                        report.unchanged.append(f.path)
+                        continue
+                    }
+                    try makeDirectory(parent(of: path))
+                    staged.append(Staged(relative: f.path, path: path, temp: try writeTemporary(for: path, bytes: f.bytes)))
+                }
+                try flush(staged, dir: dir)
+            } catch {
+                for s in staged { unlink(s.temp) }
+                throw error
             }
-            try makeDirectory(parent(of: path))
-            try replace(path, with: f.bytes)
-            report.written.append(f.path)
+            return staged
         }
-        for f in files where f.path != manifestName { try put(f) }
+        func commit(_ staged: [Staged]) throws(IOFailure) {
+            for (n, s) in staged.enumerated() {
+                guard rename(s.temp, s.path) == 0 else {
+                    let message = errnoText()
+                    for rest in staged[n...] { unlink(rest.temp) }
+                    throw IOFailure(path: s.path, message: "cannot replace: \(message)")
+                }
+                report.written.append(s.relative)
+            }
+        }
+
+        try commit(try stage(files.filter { $0.path != manifestName }))
         let now = Set(files.map(\.path))
         for old in previous.sorted() where !now.contains(old) {
             let path = dir + "/" + old
@@ -103,8 +136,42 @@ public enum OutputWriter {
                 throw IOFailure(path: path, message: "cannot remove a stale output file: \(errnoText())")
             }
         }
-        for f in files where f.path == manifestName { try put(f) }
+        try commit(try stage(files.filter { $0.path == manifestName }))
         return report
+    }
+
+    /// A file written to its temporary and waiting to be renamed over `path`.
+    struct Staged {
+        var relative: String
+        var path: String
+        var temp: String
+    }
+
+    static let temporaryPrefix = ".ecrsynth-"
+
+    /// Removes the temporaries (`.ecrsynth-<pid>-<name>`) that killed runs left in `dirs`; those of a
+    /// process still running are kept: it may be writing them.
+    static func removeTemporaries(in dirs: Set<String>) {
+        for d in dirs.sorted() {
+            guard let handle = opendir(d) else { continue }
+            var names: [String] = []
+            while let entry = readdir(handle) {
+                let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                    String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
+                }
+                guard name.hasPrefix(temporaryPrefix) else { continue }
+                let rest = name.dropFirst(temporaryPrefix.count)
+                guard let dash = rest.firstIndex(of: "-"), let pid = Int32(rest[..<dash]), pid > 0 else { continue }
+                if pid != getpid(), kill(pid, 0) == 0 || errno == EPERM { continue }
+                names.append(name)
+            }
+            closedir(handle)
+            for name in names {
+                var st = stat()
+                let path = d + "/" + name
+                if lstat(path, &st) == 0, st.st_mode & S_IFMT == S_IFREG { unlink(path) }
+            }
+        }
     }
 
     /// Compares `dir` with `files` without writing anything.
@@ -183,35 +250,43 @@ public enum OutputWriter {
         }
     }
 
-    /// Writes a sibling temporary file, flushes it, and renames it over `path`.
-    static func replace(_ path: String, with bytes: [UInt8]) throws(IOFailure) {
-        let temp = parent(of: path) + "/.ecrsynth-\(getpid())-" + (path.split(separator: "/").last.map(String.init) ?? "out")
+    /// Writes `bytes` to a temporary beside `path` and returns its path.
+    static func writeTemporary(for path: String, bytes: [UInt8]) throws(IOFailure) -> String {
+        let temp = parent(of: path) + "/" + temporaryPrefix + "\(getpid())-" + (path.split(separator: "/").last.map(String.init) ?? "out")
         let fd = open(temp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw IOFailure(path: path, message: "cannot write: \(errnoText())") }
         var offset = 0
+        var failure: String?
         while offset < bytes.count {
             let n = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + offset, $0.count - offset) }
             if n < 0 {
                 if errno == EINTR { continue }
-                let message = errnoText()
-                close(fd)
-                unlink(temp)
-                throw IOFailure(path: path, message: "cannot write: \(message)")
+                failure = errnoText()
+                break
             }
             offset += n
         }
-        if fsync(fd) != 0 {
-            let message = errnoText()
-            close(fd)
+        #if !os(Linux)
+        if failure == nil, fsync(fd) != 0 { failure = errnoText() }
+        #endif
+        if failure == nil, close(fd) != 0 { failure = errnoText() } else if failure != nil { close(fd) }
+        if let failure {
             unlink(temp)
-            throw IOFailure(path: path, message: "cannot write: \(message)")
+            throw IOFailure(path: path, message: "cannot write: \(failure)")
         }
-        close(fd)
-        if rename(temp, path) != 0 {
-            let message = errnoText()
-            unlink(temp)
-            throw IOFailure(path: path, message: "cannot replace: \(message)")
-        }
+        return temp
+    }
+
+    /// Puts the temporaries on disk before any is renamed: one `syncfs` of the output's file system
+    /// on Linux (a flush per file costs more than writing them), a flush per file elsewhere.
+    static func flush(_ staged: [Staged], dir: String) throws(IOFailure) {
+        #if os(Linux)
+        guard !staged.isEmpty else { return }
+        let fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard fd >= 0 else { throw IOFailure(path: dir, message: "cannot write: \(errnoText())") }
+        defer { close(fd) }
+        if linuxSyncfs(fd) != 0 { throw IOFailure(path: staged[0].path, message: "cannot write: \(errnoText())") }
+        #endif
     }
 
     static func removeEmptyParents(of relative: String, in dir: String) {

@@ -43,7 +43,11 @@ enum Collation {
     }
 
     static func precedes(_ a: String, _ b: String) -> Bool {
-        let ka = key(a), kb = key(b)
+        precedes(key(a), key(b), a, b)
+    }
+
+    /// `precedes` with the keys of `a` and `b` already made (for sorting).
+    static func precedes(_ ka: Key, _ kb: Key, _ a: String, _ b: String) -> Bool {
         if ka.primary != kb.primary { return ka.primary.lexicographicallyPrecedes(kb.primary) }
         if ka.secondary != kb.secondary { return ka.secondary.lexicographicallyPrecedes(kb.secondary) }
         if ka.tertiary != kb.tertiary { return ka.tertiary.lexicographicallyPrecedes(kb.tertiary) }

@@ -28,13 +28,20 @@ public struct RepositoryPlan: Sendable {
     public var repository: Repository
     public var logicalID: String
     public var lifecycle: [PlannedRule]
+    /// `LifecyclePolicyText` of `lifecycle` (nil without rules).
+    public var lifecyclePolicyText: String?
     /// Stack and repository tags, the repository's winning, in the CDK's order.
     public var tags: [Tag]
     public var events: [EventPlan]
-    /// `RepositoryPolicyText` statements before minimisation: grants first, then `resourcePolicy`.
-    public var policyStatements: [Statement]
+    /// `RepositoryPolicyText` statements, minimised as the CDK does: from grants first, then `resourcePolicy`.
+    public var repositoryPolicy: [Statement]
     /// The repository's ARN for policy files: concrete, or with `${…}` placeholders.
     public var arnForFiles: String
+    /// The repository's resources and its outputs as the JSON template holds them (members written by
+    /// `JSONWriter.appendMembers` inside `Resources` and `Outputs`), made once while planning: the
+    /// stack splitter counts their bytes and the JSON template is assembled from them.
+    public var renderedResources: [UInt8] = []
+    public var renderedOutputs: [UInt8] = []
 
     public var id: String { repository.id.value }
 }

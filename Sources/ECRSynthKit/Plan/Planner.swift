@@ -4,10 +4,17 @@ import YAML
 /// Spec → Plan. Returns the problems only a plan shows (priorities, policy size, limits).
 public enum Planner {
     public static func plan(_ spec: Spec) -> (plan: Plan, diagnostics: [Diagnostic]) {
-        var diagnostics: [Diagnostic] = []
         let stackName = spec.stack.name.value
         let env = spec.stack.env
+        // What concerns one repository alone is planned in parallel; what repositories share (the
+        // identity policies of principals, cross-account and target policy files) in spec order.
+        let stackTags = sortedTags(spec.stack.tags)
+        let parts = Parallel.map(spec.repositories.count) { i in
+            planRepository(spec.repositories[i], stack: stackName, env: env, stackTags: stackTags, specTags: spec.stack.tags)
+        }
+        var diagnostics: [Diagnostic] = []
         var repos: [RepositoryPlan] = []
+        repos.reserveCapacity(parts.count)
         var policies: [PrincipalPolicy] = []
         var policyIndex: [Principal: Int] = [:]
         var order: [Plan.Slot] = []
@@ -15,7 +22,6 @@ public enum Planner {
         var externalIndex: [Principal: Int] = [:]
         var targetPolicies: [TargetPolicy] = []
         var targetIndex: [String: Int] = [:]
-        var accountInstances = 0
 
         func principalPolicy(_ p: Principal, at mark: Mark) -> Int {
             if let i = policyIndex[p] { return i }
@@ -24,113 +30,6 @@ public enum Planner {
             policyIndex[p] = policies.count - 1
             order.append(.principalPolicy(policies.count - 1))
             return policies.count - 1
-        }
-
-        for repo in spec.repositories {
-            let logicalID = LogicalID.make([repo.id.value, "Resource"])
-            let (lifecycle, lifecycleDiagnostics) = LifecyclePlanner.plan(repo.lifecycleRules)
-            diagnostics += lifecycleDiagnostics
-            if !lifecycle.isEmpty {
-                let length = LifecyclePlanner.policyText(lifecycle).count
-                if length > 30_720 {
-                    diagnostics.append(.error(
-                        "the lifecycle policy of repository '\(repo.id.value)' is \(length) characters; ECR allows at most 30720",
-                        at: repo.lifecycleRules[0].mark))
-                }
-            }
-            let arnForFiles = repositoryARN(repo, logicalID: logicalID, env: env)
-            var plan = RepositoryPlan(repository: repo, logicalID: logicalID, lifecycle: lifecycle,
-                                      tags: mergedTags(stack: spec.stack.tags, repo.tags), events: [],
-                                      policyStatements: [], arnForFiles: arnForFiles)
-            order.append(.repository(repos.count))
-
-            for rule in repo.onImageScanCompleted + repo.onImagePushed {
-                var event = EventPlan(rule: rule, logicalID: LogicalID.make([repo.id.value, rule.id.value, "Resource"]), targets: [],
-                                      eventsRole: nil)
-                for (k, t) in rule.targets.enumerated() {
-                    let target = t.value
-                    var permission: String?
-                    let importID = "\(repo.id.value)\(rule.id.value)Target\(k)"
-                    if target.service == .lambda, let env, env.account == target.account {
-                        let unique = LogicalID.uniqueID(stack: stackName, [importID])
-                        permission = LogicalID.make([repo.id.value, rule.id.value, "AllowEventRule\(unique)"])
-                    }
-                    event.targets.append(TargetPlan(target: target, targetID: "Target\(k)", usesEventsRole: target.service == .eventBus,
-                                                    permissionLogicalID: permission))
-                    if target.service == .eventBus {
-                        if event.eventsRole == nil {
-                            event.eventsRole = EventsRole(
-                                roleLogicalID: LogicalID.make([repo.id.value, rule.id.value, "EventsRole", "Resource"]),
-                                policyLogicalID: LogicalID.make([repo.id.value, rule.id.value, "EventsRole", "DefaultPolicy", "Resource"]),
-                                buses: [], afterTarget: k)
-                        }
-                        event.eventsRole!.buses.append(target.arn)
-                    }
-                    let crossAccountBus = target.service == .eventBus && env != nil && target.account != env?.account
-                    if (target.service != .eventBus && permission == nil) || crossAccountBus {
-                        let stem = "\(target.service.rawValue)-\(target.region)-\(target.account)-\(target.name)"
-                        let statement = deliveryStatement(to: target, stack: stackName, env: env)
-                        if let i = targetIndex[target.arn] {
-                            targetPolicies[i].statements.append(statement)
-                        } else {
-                            targetIndex[target.arn] = targetPolicies.count
-                            targetPolicies.append(TargetPolicy(target: target, fileStem: stem, statements: [statement]))
-                        }
-                    }
-                }
-                plan.events.append(event)
-            }
-
-            let arn = JSONValue.getAtt(logicalID, "Arn")
-            for grant in repo.grants {
-                let (actions, token) = grantActions(grant.access)
-                switch grant.principal.value {
-                case .role, .user:
-                    let i = principalPolicy(grant.principal.value, at: grant.principal.mark)
-                    policies[i].statements.append(Statement(actions: actions, resources: [arn]))
-                    policies[i].origins.append(repos.count)
-                    if token {
-                        policies[i].statements.append(Statement(actions: ["ecr:GetAuthorizationToken"], resources: [.string("*")]))
-                        policies[i].origins.append(nil)
-                    }
-                case .arn(let a):
-                    plan.policyStatements.append(Statement(actions: actions, principals: [.arn(a)]))
-                    let account = String(a.split(separator: ":", omittingEmptySubsequences: false)[4])
-                    if account != env?.account {
-                        let resource = a.split(separator: ":", maxSplits: 5, omittingEmptySubsequences: false)[5]
-                        let stem = "\(account)-" + safeFileName(String(resource))
-                        addExternal(grant.principal.value, account: account, stem: stem, actions: actions, token: token, arn: arnForFiles)
-                    }
-                case .account(let a):
-                    plan.policyStatements.append(Statement(actions: actions, principals: [.account(accountRoot(a, env: env), instance: accountInstances)]))
-                    accountInstances += 1
-                    if a != env?.account {
-                        addExternal(grant.principal.value, account: a, stem: "\(a)-account", actions: actions, token: token, arn: arnForFiles)
-                    }
-                case .service(let s):
-                    plan.policyStatements.append(Statement(actions: actions, principals: [.service(s)]))
-                }
-            }
-            plan.policyStatements += repo.resourcePolicy.map { Statement(json: $0.value) }
-            if !plan.policyStatements.isEmpty {
-                let text = JSONWriter.compact(policyDocument(minimize(plan.policyStatements)))
-                if text.count > 10_240 {
-                    diagnostics.append(.error(
-                        "the repository policy of '\(repo.id.value)' is \(text.count) characters; ECR allows at most 10240",
-                        at: repo.grants.first?.mark ?? repo.resourcePolicy.first?.mark ?? repo.mark))
-                }
-            }
-            repos.append(plan)
-        }
-        for reader in spec.authorizationTokenReaders {
-            switch reader.value {
-            case .role, .user:
-                let i = principalPolicy(reader.value, at: reader.mark)
-                policies[i].statements.append(Statement(actions: ["ecr:GetAuthorizationToken"], resources: [.string("*")]))
-                policies[i].origins.append(nil)
-            default:
-                break
-            }
         }
 
         func addExternal(_ p: Principal, account: String, stem: String, actions: [String], token: Bool, arn: String) {
@@ -148,9 +47,144 @@ public enum Planner {
             }
         }
 
+        for (plan, repoDiagnostics) in parts {
+            let repo = plan.repository
+            diagnostics += repoDiagnostics
+            order.append(.repository(repos.count))
+            for event in plan.events {
+                for t in event.targets {
+                    let target = t.target
+                    let crossAccountBus = target.service == .eventBus && env != nil && target.account != env?.account
+                    guard (target.service != .eventBus && t.permissionLogicalID == nil) || crossAccountBus else { continue }
+                    let statement = deliveryStatement(to: target, stack: stackName, env: env)
+                    if let i = targetIndex[target.arn] {
+                        targetPolicies[i].statements.append(statement)
+                    } else {
+                        let stem = "\(target.service.rawValue)-\(target.region)-\(target.account)-\(target.name)"
+                        targetIndex[target.arn] = targetPolicies.count
+                        targetPolicies.append(TargetPolicy(target: target, fileStem: stem, statements: [statement]))
+                    }
+                }
+            }
+            let arn = JSONValue.getAtt(plan.logicalID, "Arn")
+            for grant in repo.grants {
+                let (actions, token) = grantActions(grant.access)
+                switch grant.principal.value {
+                case .role, .user:
+                    let i = principalPolicy(grant.principal.value, at: grant.principal.mark)
+                    policies[i].statements.append(Statement(actions: actions, resources: [arn]))
+                    policies[i].origins.append(repos.count)
+                    if token {
+                        policies[i].statements.append(Statement(actions: ["ecr:GetAuthorizationToken"], resources: [.string("*")]))
+                        policies[i].origins.append(nil)
+                    }
+                case .arn(let a):
+                    let account = String(a.split(separator: ":", omittingEmptySubsequences: false)[4])
+                    if account != env?.account {
+                        let resource = a.split(separator: ":", maxSplits: 5, omittingEmptySubsequences: false)[5]
+                        let stem = "\(account)-" + safeFileName(String(resource))
+                        addExternal(grant.principal.value, account: account, stem: stem, actions: actions, token: token, arn: plan.arnForFiles)
+                    }
+                case .account(let a):
+                    if a != env?.account {
+                        addExternal(grant.principal.value, account: a, stem: "\(a)-account", actions: actions, token: token, arn: plan.arnForFiles)
+                    }
+                case .service:
+                    break
+                }
+            }
+            repos.append(plan)
+        }
+        for reader in spec.authorizationTokenReaders {
+            switch reader.value {
+            case .role, .user:
+                let i = principalPolicy(reader.value, at: reader.mark)
+                policies[i].statements.append(Statement(actions: ["ecr:GetAuthorizationToken"], resources: [.string("*")]))
+                policies[i].origins.append(nil)
+            default:
+                break
+            }
+        }
+
         diagnostics += inlinePolicySizes(policies, repos: repos)
         let plan = Plan(stackName: stackName, description: spec.stack.description, env: env, repositories: repos,
                         principalPolicies: policies, order: order, externalPolicies: external, targetPolicies: targetPolicies)
+        return (plan, diagnostics)
+    }
+
+    /// Everything about one repository that depends on nothing else in the spec: logical IDs,
+    /// lifecycle priorities and text, tags, event rules and targets, the repository policy.
+    static func planRepository(_ repo: Repository, stack stackName: String, env: Environment?, stackTags: [Tag],
+                               specTags: [Tag]) -> (RepositoryPlan, [Diagnostic]) {
+        var diagnostics: [Diagnostic] = []
+        let logicalID = LogicalID.make([repo.id.value, "Resource"])
+        let (lifecycle, lifecycleDiagnostics) = LifecyclePlanner.plan(repo.lifecycleRules)
+        diagnostics += lifecycleDiagnostics
+        var lifecycleText: String?
+        if !lifecycle.isEmpty {
+            let text = LifecyclePlanner.policyText(lifecycle)
+            let length = text.count
+            if length > 30_720 {
+                diagnostics.append(.error(
+                    "the lifecycle policy of repository '\(repo.id.value)' is \(length) characters; ECR allows at most 30720",
+                    at: repo.lifecycleRules[0].mark))
+            }
+            lifecycleText = text
+        }
+        let arnForFiles = repositoryARN(repo, logicalID: logicalID, env: env)
+        var plan = RepositoryPlan(repository: repo, logicalID: logicalID, lifecycle: lifecycle, lifecyclePolicyText: lifecycleText,
+                                  tags: repo.tags.isEmpty ? stackTags : mergedTags(stack: specTags, repo.tags), events: [],
+                                  repositoryPolicy: [], arnForFiles: arnForFiles)
+
+        for rule in repo.onImageScanCompleted + repo.onImagePushed {
+            var event = EventPlan(rule: rule, logicalID: LogicalID.make([repo.id.value, rule.id.value, "Resource"]), targets: [],
+                                  eventsRole: nil)
+            for (k, t) in rule.targets.enumerated() {
+                let target = t.value
+                var permission: String?
+                if target.service == .lambda, let env, env.account == target.account {
+                    let unique = LogicalID.uniqueID(stack: stackName, ["\(repo.id.value)\(rule.id.value)Target\(k)"])
+                    permission = LogicalID.make([repo.id.value, rule.id.value, "AllowEventRule\(unique)"])
+                }
+                event.targets.append(TargetPlan(target: target, targetID: "Target\(k)", usesEventsRole: target.service == .eventBus,
+                                                permissionLogicalID: permission))
+                if target.service == .eventBus {
+                    if event.eventsRole == nil {
+                        event.eventsRole = EventsRole(
+                            roleLogicalID: LogicalID.make([repo.id.value, rule.id.value, "EventsRole", "Resource"]),
+                            policyLogicalID: LogicalID.make([repo.id.value, rule.id.value, "EventsRole", "DefaultPolicy", "Resource"]),
+                            buses: [], afterTarget: k)
+                    }
+                    event.eventsRole!.buses.append(target.arn)
+                }
+            }
+            plan.events.append(event)
+        }
+
+        var statements: [Statement] = []
+        var accountInstances = 0
+        for grant in repo.grants {
+            let (actions, _) = grantActions(grant.access)
+            switch grant.principal.value {
+            case .role, .user: break
+            case .arn(let a): statements.append(Statement(actions: actions, principals: [.arn(a)]))
+            case .account(let a):
+                statements.append(Statement(actions: actions, principals: [.account(accountRoot(a, env: env), instance: accountInstances)]))
+                accountInstances += 1
+            case .service(let s): statements.append(Statement(actions: actions, principals: [.service(s)]))
+            }
+        }
+        statements += repo.resourcePolicy.map { Statement(json: $0.value) }
+        if !statements.isEmpty {
+            plan.repositoryPolicy = minimize(statements)
+            let text = JSONWriter.compact(policyDocument(plan.repositoryPolicy))
+            if text.count > 10_240 {
+                diagnostics.append(.error(
+                    "the repository policy of '\(repo.id.value)' is \(text.count) characters; ECR allows at most 10240",
+                    at: repo.grants.first?.mark ?? repo.resourcePolicy.first?.mark ?? repo.mark))
+            }
+        }
+        TemplateRenderer.prerender(&plan)
         return (plan, diagnostics)
     }
 
@@ -261,7 +295,12 @@ public enum Planner {
         var byKey: [String: Tag] = [:]
         for t in stack { byKey[t.key] = t }
         for t in own { byKey[t.key] = t }
-        return byKey.values.sorted { Collation.precedes($0.key, $1.key) }
+        return sortedTags(Array(byKey.values))
+    }
+
+    /// Tags in the CDK's order (`localeCompare` of their keys); keys are unique.
+    static func sortedTags(_ tags: [Tag]) -> [Tag] {
+        tags.map { (Collation.key($0.key), $0) }.sorted { Collation.precedes($0.0, $1.0, $0.1.key, $1.1.key) }.map(\.1)
     }
 
     static func policyDocument(_ statements: [Statement]) -> JSONValue {

@@ -70,15 +70,14 @@ public enum StackSplitter {
                 identityStatements[r] += 1
             }
         }
-        let costs: [Cost] = plan.repositories.enumerated().map { i, r in
+        let costs: [Cost] = Parallel.map(plan.repositories.count) { [principalsOf, identityStatements] i in
+            let r = plan.repositories[i]
             var c = Cost()
             c.resources = 1 + r.events.count + r.events.reduce(0) {
                 $0 + $1.targets.filter { $0.permissionLogicalID != nil }.count + ($1.eventsRole == nil ? 0 : 2)
             }
             c.outputs = 3
-            c.bytes = TemplateRenderer.repositoryResources(r).reduce(0) { $0 + JSONWriter.prettySize($1.1, indent: 2) + $1.0.utf8.count + 8 }
-                + 600
-                + 300 * identityStatements[i]
+            c.bytes = r.renderedResources.count + r.renderedOutputs.count + 2 + 300 * identityStatements[i]
             c.principals = principalsOf[i]
             return c
         }

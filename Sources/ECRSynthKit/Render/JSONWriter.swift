@@ -16,37 +16,17 @@ public enum JSONWriter {
         return out
     }
 
-    /// How many bytes `pretty` writes for `value` nested `indent` levels deep, without writing them.
-    public static func prettySize(_ value: JSONValue, indent: Int = 0) -> Int {
-        switch value {
-        case .string(let s): return escapedSize(s)
-        case .int(let i): return String(i).utf8.count
-        case .double(let d): return (d.isFinite ? String(d) : "null").utf8.count
-        case .null: return 4
-        case .bool(let b): return b ? 4 : 5
-        case .array(let items):
-            if items.isEmpty { return 2 }
-            var n = 2 + (items.count - 1) + items.count * (1 + indent + 1) + 1 + indent
-            for item in items { n += prettySize(item, indent: indent + 1) }
-            return n
-        case .object(let pairs):
-            if pairs.isEmpty { return 2 }
-            var n = 2 + (pairs.count - 1) + pairs.count * (1 + indent + 1 + 2) + 1 + indent
-            for (key, item) in pairs { n += escapedSize(key) + prettySize(item, indent: indent + 1) }
-            return n
+    /// Appends the members of an object nested `indent` levels deep, as `pretty` writes them inside
+    /// it: each on its own line, separated by commas, without the braces. Pieces written this way
+    /// and joined with "," read the same as the object written whole.
+    public static func appendMembers(_ members: [(String, JSONValue)], indent: Int, to out: inout [UInt8]) {
+        for (i, (key, item)) in members.enumerated() {
+            if i > 0 { out.append(UInt8(ascii: ",")) }
+            newline(&out, indent + 1)
+            escape(key, into: &out)
+            out.append(contentsOf: ": ".utf8)
+            write(item, into: &out, indent: indent + 1, step: 1)
         }
-    }
-
-    static func escapedSize(_ s: String) -> Int {
-        var n = 2
-        for u in s.utf8 {
-            switch u {
-            case 0x22, 0x5C, 0x0A, 0x0D, 0x09, 0x08, 0x0C: n += 2
-            case ..<0x20: n += 6
-            default: n += 1
-            }
-        }
-        return n
     }
 
     /// No whitespace at all, as `JSON.stringify(value)`.

@@ -8,23 +8,8 @@ public enum PolicyFiles {
         for plan in stacks {
             for r in plan.repositories { arns[r.logicalID] = r.arnForFiles }
         }
-        func resolve(_ v: JSONValue) -> JSONValue {
-            if case .object(let pairs) = v, pairs.count == 1, pairs[0].0 == "Fn::GetAtt",
-               case .array(let parts) = pairs[0].1, let id = parts.first?.stringValue, let arn = arns[id] {
-                return .string(arn)
-            }
-            return v
-        }
-        func principalResolve(_ s: Statement) -> Statement {
-            var s = s.mapResources(resolve)
-            s.principals = s.principals.map { unit in
-                var unit = unit
-                unit.fragment = unit.fragment.map { ($0.0, $0.1.map(fileValue)) }
-                return unit
-            }
-            return s
-        }
-        var out: [(String, JSONValue)] = []
+        // What each file holds, in file order; minimising and resolving them runs in parallel.
+        var jobs: [(path: String, statements: [Statement], minimized: Bool, resolve: Bool)] = []
         // One file per principal, with what it may do in every stack.
         var principals: [Principal] = []
         var statements: [Principal: [Statement]] = [:]
@@ -36,21 +21,43 @@ public enum PolicyFiles {
         }
         for p in principals {
             let stem = PrincipalPolicy(principal: p, logicalID: "", policyName: "", statements: []).fileStem
-            out.append(("policies/\(safeFileName(stem)).json", document(minimize(statements[p]!).map(principalResolve))))
+            jobs.append(("policies/\(safeFileName(stem)).json", statements[p]!, false, true))
         }
         for plan in stacks {
-            for r in plan.repositories where !r.policyStatements.isEmpty {
-                out.append(("policies/repository-\(safeFileName(r.id)).json", document(minimize(r.policyStatements).map(principalResolve))))
+            for r in plan.repositories where !r.repositoryPolicy.isEmpty {
+                jobs.append(("policies/repository-\(safeFileName(r.id)).json", r.repositoryPolicy, true, true))
             }
         }
         let first = stacks.first
         for e in first?.externalPolicies ?? [] {
-            out.append(("policies/cross-account/\(safeFileName(e.fileStem)).json", document(minimize(e.statements))))
+            jobs.append(("policies/cross-account/\(safeFileName(e.fileStem)).json", e.statements, false, false))
         }
         for t in first?.targetPolicies ?? [] {
-            out.append(("policies/targets/\(safeFileName(t.fileStem)).json", document(minimize(t.statements))))
+            jobs.append(("policies/targets/\(safeFileName(t.fileStem)).json", t.statements, false, false))
         }
-        return out
+        return Parallel.map(jobs.count) { [jobs, arns] i in
+            let job = jobs[i]
+            let minimized = job.minimized ? job.statements : minimize(job.statements)
+            return (job.path, document(job.resolve ? minimized.map { resolved($0, arns: arns) } : minimized))
+        }
+    }
+
+    /// A statement of a file: repository ARNs for `Fn::GetAtt`s, `${…}` placeholders for intrinsics
+    /// in principals.
+    static func resolved(_ s: Statement, arns: [String: String]) -> Statement {
+        var s = s.mapResources { v in
+            if case .object(let pairs) = v, pairs.count == 1, pairs[0].0 == "Fn::GetAtt",
+               case .array(let parts) = pairs[0].1, let id = parts.first?.stringValue, let arn = arns[id] {
+                return .string(arn)
+            }
+            return v
+        }
+        s.principals = s.principals.map { unit in
+            var unit = unit
+            unit.fragment = unit.fragment.map { ($0.0, $0.1.map(fileValue)) }
+            return unit
+        }
+        return s
     }
 
     static func document(_ statements: [Statement]) -> JSONValue {

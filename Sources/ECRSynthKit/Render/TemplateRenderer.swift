@@ -20,6 +20,55 @@ public enum TemplateRenderer {
         return template.json
     }
 
+    /// The JSON template, byte for byte `JSONWriter.prettyBytes(template(plan))`, assembled from each
+    /// repository's pre-rendered members; only the principal policies are written here.
+    public static func templateJSON(_ plan: Plan) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(plan.repositories.reduce(256) { $0 + $1.renderedResources.count + $1.renderedOutputs.count + 4 })
+        out.append(UInt8(ascii: "{"))
+        if let description = plan.description {
+            JSONWriter.appendMembers([("Description", .string(description))], indent: 0, to: &out)
+            out.append(UInt8(ascii: ","))
+        }
+        out.append(contentsOf: "\n \"Resources\": ".utf8)
+        if plan.order.isEmpty {
+            out.append(contentsOf: "{}".utf8)
+        } else {
+            out.append(UInt8(ascii: "{"))
+            for (n, slot) in plan.order.enumerated() {
+                if n > 0 { out.append(UInt8(ascii: ",")) }
+                switch slot {
+                case .repository(let i):
+                    out.append(contentsOf: plan.repositories[i].renderedResources)
+                case .principalPolicy(let i):
+                    let p = plan.principalPolicies[i]
+                    JSONWriter.appendMembers([(p.logicalID, principalPolicy(p))], indent: 1, to: &out)
+                }
+            }
+            out.append(contentsOf: "\n }".utf8)
+        }
+        if !plan.repositories.isEmpty {
+            out.append(contentsOf: ",\n \"Outputs\": {".utf8)
+            for (n, r) in plan.repositories.enumerated() {
+                if n > 0 { out.append(UInt8(ascii: ",")) }
+                out.append(contentsOf: r.renderedOutputs)
+            }
+            out.append(contentsOf: "\n }".utf8)
+        }
+        out.append(contentsOf: "\n}\n".utf8)
+        return out
+    }
+
+    /// Renders a repository's resources and outputs once, for `templateJSON` and the stack splitter.
+    static func prerender(_ r: inout RepositoryPlan) {
+        var resources: [UInt8] = []
+        JSONWriter.appendMembers(repositoryResources(r), indent: 1, to: &resources)
+        var outputs: [UInt8] = []
+        JSONWriter.appendMembers(outputMembers(r), indent: 1, to: &outputs)
+        r.renderedResources = resources
+        r.renderedOutputs = outputs
+    }
+
     /// A repository with its children: event rules and their Lambda permissions.
     static func repositoryResources(_ r: RepositoryPlan) -> [(String, JSONValue)] {
         var resources: [(String, JSONValue)] = [(r.logicalID, repository(r))]
@@ -57,13 +106,13 @@ public enum TemplateRenderer {
         })
         if !r.lifecycle.isEmpty || repo.lifecycleRegistryId != nil {
             var l = JSONObject()
-            if !r.lifecycle.isEmpty { l.set("LifecyclePolicyText", .string(LifecyclePlanner.policyText(r.lifecycle))) }
+            l.set("LifecyclePolicyText", r.lifecyclePolicyText.map(JSONValue.string))
             l.set("RegistryId", repo.lifecycleRegistryId.map(JSONValue.string))
             p.set("LifecyclePolicy", l.json)
         }
         p.set("RepositoryName", repo.repositoryName.map { .string($0.value) })
-        if !r.policyStatements.isEmpty {
-            p.set("RepositoryPolicyText", Planner.policyDocument(minimize(r.policyStatements)))
+        if !r.repositoryPolicy.isEmpty {
+            p.set("RepositoryPolicyText", Planner.policyDocument(r.repositoryPolicy))
         }
         p.set("Tags", tags(r.tags))
         let policy = repo.removalPolicy == .destroy ? "Delete" : "Retain"
@@ -167,19 +216,21 @@ public enum TemplateRenderer {
     /// Each repository's name, ARN and URI: what other stacks and pipelines need.
     static func outputs(_ plan: Plan) -> JSONValue? {
         guard !plan.repositories.isEmpty else { return nil }
-        var out: [(String, JSONValue)] = []
-        for r in plan.repositories {
-            let base = LogicalID.alphanumeric(r.id)
-            out.append(("\(base)Name", .object([
+        return .object(plan.repositories.flatMap(outputMembers))
+    }
+
+    static func outputMembers(_ r: RepositoryPlan) -> [(String, JSONValue)] {
+        let base = LogicalID.alphanumeric(r.id)
+        return [
+            ("\(base)Name", .object([
                 ("Description", .string("Name of repository \(r.id)")), ("Value", .ref(r.logicalID)),
-            ])))
-            out.append(("\(base)Arn", .object([
+            ])),
+            ("\(base)Arn", .object([
                 ("Description", .string("ARN of repository \(r.id)")), ("Value", .getAtt(r.logicalID, "Arn")),
-            ])))
-            out.append(("\(base)Uri", .object([
+            ])),
+            ("\(base)Uri", .object([
                 ("Description", .string("URI of repository \(r.id)")), ("Value", .getAtt(r.logicalID, "RepositoryUri")),
-            ])))
-        }
-        return .object(out)
+            ])),
+        ]
     }
 }
