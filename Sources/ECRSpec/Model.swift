@@ -296,7 +296,7 @@ public struct Grant: Sendable {
 }
 
 /// A JSON value decoded from YAML for raw IAM statements: scalars stay strings.
-public indirect enum JSONValue: Sendable, Equatable, Hashable {
+public enum JSONValue: Sendable, Equatable, Hashable {
     case string(String)
     case int(Int)
     case double(Double)

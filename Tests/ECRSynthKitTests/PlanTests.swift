@@ -164,3 +164,63 @@ private func rule(_ status: TagStatus, priority: Int? = nil, prefixes: [String]?
         #expect(minimize([c, d]).count == 1)
     }
 }
+
+/// IAM's inline-policy limits on what ecrsynth writes for one role (10,240 characters) or user (2,048).
+@Suite struct InlinePolicySizeTests {
+    /// A spec granting `access` on `count` repositories to one principal, with long repository names.
+    static func spec(_ principal: String, _ access: String, count: Int) -> [UInt8] {
+        var s = "version: 1\nstack: {name: Sizes, env: {account: \"123456789012\", region: eu-west-1}}\nrepositories:\n"
+        for i in 0..<count {
+            s += "  - repositoryName: platform/service-with-a-long-name-\(i)\n    grants: [{principal: {\(principal)}, access: \(access)}]\n"
+        }
+        return Array(s.utf8)
+    }
+
+    static func sizeMessages(_ bytes: [UInt8]) -> [String] {
+        Pipeline.check(bytes).diagnostics.map(\.message).filter { $0.contains("inline policies") }
+    }
+
+    @Test func aRoleOverTheLimitIsAnError() throws {
+        // The 150 `push` statements merge into one that names 150 repositories: about 13,000 characters.
+        let messages = Self.sizeMessages(Self.spec("role: ci", "push", count: 150))
+        let message = try #require(messages.first)
+        #expect(messages.count == 1)
+        #expect(message.hasPrefix("the policy ecrsynth writes for role 'ci' is "))
+        #expect(message.hasSuffix(" characters; IAM allows at most 10240 in a role's inline policies: grant it on fewer repositories"))
+    }
+
+    @Test func aUserHasTheSmallerLimit() {
+        #expect(Self.sizeMessages(Self.spec("user: deployer", "pull", count: 10)).isEmpty)
+        #expect(Self.sizeMessages(Self.spec("user: deployer", "pull", count: 40)).count == 1)
+    }
+
+    @Test func statementsThatOnlyFitMergedAreAccepted() {
+        // 100 `pull` grants written out are far over 10,240 characters; merged into one statement with
+        // 100 resources they fit.
+        let statements = (0..<100).flatMap { i in
+            [Statement(actions: ECRActions.pull, resources: [.string("arn:aws:ecr:eu-west-1:123456789012:repository/r\(i)")]),
+             Statement(actions: ["ecr:GetAuthorizationToken"], resources: [.string("*")])]
+        }
+        #expect(JSONWriter.compact(Planner.policyDocument(statements)).count > 10_240)
+        #expect(JSONWriter.compact(Planner.policyDocument(minimize(statements))).count < 10_240)
+        #expect(Self.sizeMessages(Self.spec("role: ci", "pull", count: 100)).isEmpty)
+    }
+
+    @Test func theQuickBoundIsNeverBelowTheExactSize() throws {
+        let arns = ["Repo": "arn:aws:ecr:eu-west-1:123456789012:repository/a\"quoted\\name"]
+        let shapes: [[Statement]] = [
+            [],
+            [Statement(actions: ["ecr:GetAuthorizationToken"], resources: [.string("*")])],
+            (0..<30).map { i in Statement(actions: i % 2 == 0 ? ECRActions.pull : ECRActions.pullPush,
+                                          resources: [.string("arn:aws:ecr:eu-west-1:123456789012:repository/r\(i % 7)")]) },
+            [Statement(actions: ECRActions.read, resources: [.getAtt("Repo", "Arn"), .string("x\u{01}y")])],
+        ]
+        for statements in shapes {
+            let bound = try #require(Planner.sizeBound(statements, arns: arns))
+            let resolved = statements.map { $0.mapResources { $0.stringValue == nil ? .string(arns["Repo"]!) : $0 } }
+            #expect(bound >= JSONWriter.compact(Planner.policyDocument(resolved)).count)
+            #expect(bound >= JSONWriter.compact(Planner.policyDocument(minimize(resolved))).count)
+        }
+        #expect(Planner.sizeBound([Statement(actions: ["ecr:*"], principals: [.service("x")])], arns: [:]) == nil)
+    }
+}

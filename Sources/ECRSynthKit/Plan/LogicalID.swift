@@ -13,12 +13,19 @@ public enum LogicalID {
             let top = alphanumeric(components[0])
             if top.count <= 255 { return top }
         }
-        var deduped: [String] = []
-        for c in components where deduped.last.map({ !$0.hasSuffix(c) }) ?? true {
-            deduped.append(c)
+        // The human part: components without repeats of their predecessor's ending and without
+        // "Resource", letters and digits only, at most 240 characters.
+        var out: [UInt8] = []
+        out.reserveCapacity(64)
+        var last: String?
+        for c in components {
+            if let last, last.hasSuffix(c) { continue }
+            last = c
+            if c == hiddenFromHuman { continue }
+            for u in c.utf8 where isAlphanumeric(u) && out.count < 240 { out.append(u) }
         }
-        let human = String(deduped.filter { $0 != hiddenFromHuman }.map(alphanumeric).joined().prefix(240))
-        return human + hash(components)
+        appendHash(components, to: &out)
+        return String(decoding: out, as: UTF8.self)
     }
 
     /// `Names.uniqueId` of a construct: the same rule over its path including the stack.
@@ -26,14 +33,26 @@ public enum LogicalID {
         make([stack] + path)
     }
 
-    static func hash(_ components: [String]) -> String {
-        let digest = Insecure.MD5.hash(data: Array(components.joined(separator: "/").utf8))
-        let hex = digest.prefix(4).map { ($0 < 16 ? "0" : "") + String($0, radix: 16, uppercase: true) }
-        return hex.joined()
+    /// The first eight hex digits (upper case) of the MD5 of the path joined with '/'.
+    static func appendHash(_ components: [String], to out: inout [UInt8]) {
+        var joined: [UInt8] = []
+        joined.reserveCapacity(components.reduce(components.count) { $0 + $1.utf8.count })
+        for (i, c) in components.enumerated() {
+            if i > 0 { joined.append(UInt8(ascii: "/")) }
+            joined.append(contentsOf: c.utf8)
+        }
+        let digits = Array("0123456789ABCDEF".utf8)
+        for byte in Insecure.MD5.hash(data: joined).prefix(4) {
+            out.append(digits[Int(byte >> 4)])
+            out.append(digits[Int(byte & 0x0F)])
+        }
+    }
+
+    static func isAlphanumeric(_ u: UInt8) -> Bool {
+        (u >= 0x30 && u <= 0x39) || (u >= 0x41 && u <= 0x5A) || (u >= 0x61 && u <= 0x7A)
     }
 
     static func alphanumeric(_ s: String) -> String {
-        String(decoding: s.utf8.filter { ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x41 && $0 <= 0x5A) || ($0 >= 0x61 && $0 <= 0x7A) },
-               as: UTF8.self)
+        String(decoding: s.utf8.filter(isAlphanumeric), as: UTF8.self)
     }
 }

@@ -206,6 +206,8 @@ public enum Planner {
             case .user: (limit, what) = (2_048, "user")
             default: continue
             }
+            // Minimising never makes a policy longer: when the statements as they are fit, it fits.
+            if let bound = sizeBound(p.statements, arns: arns), bound <= limit { continue }
             let statements = minimize(p.statements).map { s in
                 s.mapResources { v in
                     if case .object(let pairs) = v, pairs.first?.0 == "Fn::GetAtt", case .array(let parts) = pairs[0].1,
@@ -225,6 +227,35 @@ public enum Planner {
             out.append(placeholders ? .warning(message, at: p.firstMark) : .error(message, at: p.firstMark))
         }
         return out
+    }
+
+    /// At least the length of the compact policy document of `statements` (repository `Fn::GetAtt`s
+    /// written as their ARNs), merged or not; nil for statements this bound does not cover (with
+    /// principals, conditions, Sids or `Not…` lists).
+    static func sizeBound(_ statements: [Statement], arns: [String: String]) -> Int? {
+        func text(_ s: String) -> Int {
+            var n = 3  // quotes and a comma
+            for u in s.utf8 { n += u < 0x20 ? 6 : (u == 0x22 || u == 0x5C) ? 2 : 1 }
+            return n
+        }
+        var total = 48  // {"Statement":[],"Version":"2012-10-17"}
+        for s in statements {
+            guard s.principals.isEmpty, s.notPrincipals.isEmpty, s.notActions.isEmpty, s.notResources.isEmpty,
+                  s.condition == nil, s.sid == nil else { return nil }
+            total += 64 + text(s.effect)  // {"Action":[],"Effect":,"Resource":[]},
+            for a in s.actions { total += text(a) }
+            for r in s.resources {
+                if let v = r.stringValue {
+                    total += text(v)
+                } else if case .object(let pairs) = r, pairs.first?.0 == "Fn::GetAtt", case .array(let parts) = pairs[0].1,
+                          let id = parts.first?.stringValue, let arn = arns[id] {
+                    total += text(arn)
+                } else {
+                    return nil
+                }
+            }
+        }
+        return total
     }
 
     /// Logical ID and `PolicyName` of an imported principal's default policy.

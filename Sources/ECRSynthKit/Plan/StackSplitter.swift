@@ -124,19 +124,31 @@ public enum StackSplitter {
         }
 
         let count = max(1, (assigned.max() ?? 0) + 1)
-        var stacks: [Plan] = []
-        for s in 0..<count {
-            stacks.append(subPlan(plan, stack: s, assigned: assigned))
+        var members = [[Int]](repeating: [], count: count)
+        for (i, s) in assigned.enumerated() { members[s].append(i) }
+        // Each principal's statements about each stack's repositories, in one pass; its token
+        // statements go to the stack of its first repository statement (or the first stack).
+        var statementsIn = [[(policy: Int, statement: Int)]](repeating: [], count: count)
+        for (p, policy) in plan.principalPolicies.enumerated() {
+            let home = policy.origins.lazy.compactMap { $0 }.first.map { assigned[$0] } ?? 0
+            for (st, origin) in policy.origins.enumerated() {
+                statementsIn[origin.map { assigned[$0] } ?? home].append((p, st))
+            }
+        }
+        let stacks = (0..<count).map { s in
+            subPlan(plan, stack: s, members: members[s], statements: statementsIn[s], whole: count == 1)
         }
         return (stacks, diagnostics)
     }
 
-    /// The part of `plan` in stack `s`.
-    static func subPlan(_ plan: Plan, stack s: Int, assigned: [Int]) -> Plan {
+    /// The part of `plan` in stack `s`: the repositories `members` (indices into the plan, in order)
+    /// and the principal policy statements `statements` (policy and statement indices, in order).
+    static func subPlan(_ plan: Plan, stack s: Int, members: [Int], statements: [(policy: Int, statement: Int)],
+                        whole: Bool) -> Plan {
         var sub = plan
         sub.stackIndex = s
         sub.stackName = stackName(plan.stackName, index: s)
-        let members = plan.repositories.indices.filter { assigned[$0] == s }
+        if whole { return sub }
         var newIndex: [Int: Int] = [:]
         for (n, i) in members.enumerated() { newIndex[i] = n }
         sub.repositories = members.map { plan.repositories[$0] }
@@ -145,51 +157,52 @@ public enum StackSplitter {
             sub.targetPolicies = []
         }
 
-        // Each principal's statements about this stack's repositories; its token statements go to
-        // the stack of its first repository statement (or the first stack when it has none).
         var policies: [PrincipalPolicy] = []
-        var firstUse: [(repo: Int, policy: Int)] = []
+        var policyOf: [Int: Int] = [:]
+        var firstUse: [Int: [Int]] = [:]
         var tokenOnly: [Int] = []
-        for policy in plan.principalPolicies {
-            let home = policy.origins.compactMap { $0 }.first.map { assigned[$0] } ?? 0
-            var kept = policy
-            kept.statements = []
-            kept.origins = []
-            for (st, origin) in zip(policy.statements, policy.origins) {
-                if let r = origin, assigned[r] == s {
-                    kept.statements.append(st)
-                    kept.origins.append(newIndex[r])
-                } else if origin == nil, home == s {
-                    kept.statements.append(st)
-                    kept.origins.append(nil)
-                }
-            }
-            guard !kept.statements.isEmpty else { continue }
-            if s != plan.stackIndex {
-                let (logicalID, name) = Planner.policyIDs(stack: sub.stackName, principal: policy.principal)
-                kept.logicalID = logicalID
-                kept.policyName = name
-                if case .user = policy.principal { kept.policyName = String((sub.stackName + "-" + name).suffix(128)) }
-            }
-            policies.append(kept)
-            if let first = kept.origins.compactMap({ $0 }).first {
-                firstUse.append((first, policies.count - 1))
+        for (p, st) in statements {
+            let policy = plan.principalPolicies[p]
+            let k: Int
+            if let existing = policyOf[p] {
+                k = existing
             } else {
-                tokenOnly.append(policies.count - 1)
+                var kept = policy
+                kept.statements = []
+                kept.origins = []
+                if s != plan.stackIndex {
+                    let (logicalID, name) = Planner.policyIDs(stack: sub.stackName, principal: policy.principal)
+                    kept.logicalID = logicalID
+                    kept.policyName = name
+                    if case .user = policy.principal { kept.policyName = String((sub.stackName + "-" + name).suffix(128)) }
+                }
+                policies.append(kept)
+                k = policies.count - 1
+                policyOf[p] = k
+            }
+            policies[k].statements.append(policy.statements[st])
+            policies[k].origins.append(policy.origins[st].map { newIndex[$0]! })
+        }
+        // A policy comes after the repository it is first used for, in the order the policies were
+        // created; a policy with token statements only comes last.
+        let created = policyOf.sorted { $0.key < $1.key }.map(\.value)
+        var ordered: [PrincipalPolicy] = []
+        for k in created { ordered.append(policies[k]) }
+        for (n, policy) in ordered.enumerated() {
+            if let first = policy.origins.lazy.compactMap({ $0 }).first {
+                firstUse[first, default: []].append(n)
+            } else {
+                tokenOnly.append(n)
             }
         }
-        sub.principalPolicies = policies
-        if s == 0 && members.count == plan.repositories.count {
-            sub.order = plan.order
-        } else {
-            var order: [Plan.Slot] = []
-            for n in sub.repositories.indices {
-                order.append(.repository(n))
-                for use in firstUse where use.repo == n { order.append(.principalPolicy(use.policy)) }
-            }
-            order += tokenOnly.map { .principalPolicy($0) }
-            sub.order = order
+        sub.principalPolicies = ordered
+        var order: [Plan.Slot] = []
+        for n in sub.repositories.indices {
+            order.append(.repository(n))
+            for use in firstUse[n] ?? [] { order.append(.principalPolicy(use)) }
         }
+        order += tokenOnly.map { .principalPolicy($0) }
+        sub.order = order
         return sub
     }
 }
