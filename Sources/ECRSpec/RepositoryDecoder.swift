@@ -369,6 +369,20 @@ func isConstructID(_ s: String) -> Bool {
 
 /// `team/base-images` → `TeamBaseImages`, the CDK-style id of a repository known only by name.
 public func pascalCase(_ name: String) -> String {
+    if name.utf8.allSatisfy({ $0 < 0x80 }) {
+        var out: [UInt8] = []
+        out.reserveCapacity(name.utf8.count)
+        var startOfPart = true
+        for u in name.utf8 {
+            guard isASCIILetter(u) || isDigit(u) else {
+                startOfPart = true
+                continue
+            }
+            out.append(startOfPart && u >= 0x61 && u <= 0x7A ? u - 0x20 : u)
+            startOfPart = false
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
     var out = ""
     for part in name.split(whereSeparator: { !($0.isASCII && ($0.isLetter || $0.isNumber)) }) {
         out += part.prefix(1).uppercased() + part.dropFirst()

@@ -21,6 +21,7 @@ public enum Pipeline {
         let loadDiagnostics = loaded.diagnostics
         let (plan, planDiagnostics) = Timings.measure("plan") { Planner.plan(spec) }
         let (stacks, splitDiagnostics) = Timings.measure("split") { StackSplitter.split(plan, previous: previous) }
+        ExitParking.park(plan)
         let all = (loadDiagnostics + planDiagnostics + splitDiagnostics).normalized()
         return Checked(spec: spec, stacks: all.hasErrors ? nil : stacks, diagnostics: all)
     }

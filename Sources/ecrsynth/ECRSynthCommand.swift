@@ -59,6 +59,7 @@ func checkSpec(_ path: String, strict: Bool, previous: [String: String] = [:]) t
         throw ExitCode(74)
     }
     var checked = Pipeline.check(bytes, previous: previous)
+    defer { ExitParking.park(checked) }
     if strict {
         checked.diagnostics = checked.diagnostics.map { d in
             var d = d
@@ -90,6 +91,7 @@ struct Validate: ParsableCommand {
     var diagnostics: DiagnosticsFormat = .text
 
     func run() throws {
+        ExitParking.enabled = true
         let paths = specs.isEmpty ? [try resolveSpec(nil)] : specs
         var results: [(path: String, diagnostics: [Diagnostic])] = []
         var failed = false
@@ -144,8 +146,9 @@ struct Synth: ParsableCommand {
     var format: TemplateFormatArgument = .json
 
     func run() throws {
+        ExitParking.enabled = true
         let path = try resolveSpec(spec)
-        let files = try render(path)
+        let files = try Timings.measure("check+render+free") { try render(path) }
         do {
             if check || diff {
                 let report = try OutputWriter.check(files, in: output)

@@ -163,6 +163,81 @@ private func rule(_ status: TagStatus, priority: Int? = nil, prefixes: [String]?
         let d = Statement(actions: ECRActions.read, principals: [.arn("arn:aws:iam::210987654321:role/x")])
         #expect(minimize([c, d]).count == 1)
     }
+
+    /// The CDK's merge written the plain way (sets compared as sets, every pass over every pair): the
+    /// definition `minimize` must keep to, whatever it does to be fast.
+    static func plainMinimize(_ statements: [Statement]) -> [Statement] {
+        func sets(_ st: Statement) -> (Set<String>, Set<String>, Set<String>) {
+            (Set(st.actions), Set(st.resources.map(JSONWriter.compact)), Set(st.principals.map(\.key)))
+        }
+        func fixed(_ st: Statement) -> [String] {
+            [st.effect, st.condition.map(JSONWriter.compact) ?? "", st.notActions.sorted().joined(separator: ","),
+             st.notResources.map(JSONWriter.compact).sorted().joined(separator: ","), st.notPrincipals.map(\.key).sorted().joined(separator: ",")]
+        }
+        var s = statements
+        var changed = true
+        while changed {
+            changed = false
+            var i = 0
+            while i < s.count {
+                var j = i + 1
+                while j < s.count {
+                    let (a, b) = (s[i], s[j])
+                    let (sa, sb) = (sets(a), sets(b))
+                    let equal = (sa.0 == sb.0 ? 1 : 0) + (sa.1 == sb.1 ? 1 : 0) + (sa.2 == sb.2 ? 1 : 0)
+                    if a.sid == nil, b.sid == nil, fixed(a) == fixed(b), equal >= 2,
+                       a.principals.contains(where: \.isLiteralStar) == b.principals.contains(where: \.isLiteralStar) {
+                        var m = a
+                        for x in b.actions where !m.actions.contains(x) { m.actions.append(x) }
+                        for r in b.resources where !m.resources.map(JSONWriter.compact).contains(JSONWriter.compact(r)) { m.resources.append(r) }
+                        for p in b.principals where !m.principals.contains(where: { $0.key == p.key }) { m.principals.append(p) }
+                        s[i] = m
+                        s.remove(at: j)
+                        changed = true
+                    } else {
+                        j += 1
+                    }
+                }
+                i += 1
+            }
+        }
+        var seen = Set<String>()
+        return s.filter { seen.insert(JSONWriter.compact($0.cdkJSON)).inserted }
+    }
+
+    @Test func mergesAsThePlainDefinitionOnRandomStatements() {
+        var rng = SplitMix(seed: 20261129)
+        let actions = [ECRActions.pull, ECRActions.push, ECRActions.read, ["ecr:ListImages"], ["ecr:GetAuthorizationToken"],
+                       ["ecr:BatchGetImage", "ecr:ListImages"]]
+        let resources: [JSONValue] = [.getAtt("A", "Arn"), .getAtt("B", "Arn"), .string("*"), .string("arn:aws:ecr:eu-west-1:1:repository/c")]
+        let principals: [Statement.PrincipalUnit] = [.service("events.amazonaws.com"), .arn("arn:aws:iam::1:role/x"), .star,
+                                                     .account(.string("arn:aws:iam::2:root"), instance: 0)]
+        var merged = 0
+        for round in 0..<400 {
+            var statements: [Statement] = []
+            for _ in 0..<rng.next(below: 12) {
+                var st = Statement(actions: actions[rng.next(below: actions.count)])
+                if rng.next(below: 2) == 0 {
+                    st.resources = (0..<(1 + rng.next(below: 2))).map { _ in resources[rng.next(below: resources.count)] }
+                } else {
+                    st.principals = [principals[rng.next(below: principals.count)]]
+                }
+                if rng.next(below: 10) == 0 { st.sid = "S\(rng.next(below: 3))" }
+                if rng.next(below: 8) == 0 { st.effect = "Deny" }
+                if rng.next(below: 8) == 0 { st.condition = .object([("Bool", .object([("aws:SecureTransport", .string("true"))]))]) }
+                statements.append(st)
+            }
+            let fast = minimize(statements).map { JSONWriter.compact($0.cdkJSON) }
+            let plain = Self.plainMinimize(statements).map { JSONWriter.compact($0.cdkJSON) }
+            #expect(fast == plain, "round \(round)")
+            merged += statements.count - fast.count
+        }
+        #expect(merged > 200, "the random statements must merge often enough to test merging")
+    }
+}
+
+extension SplitMix {
+    mutating func next(below n: Int) -> Int { Int(next() % UInt64(n)) }
 }
 
 /// IAM's inline-policy limits on what ecrsynth writes for one role (10,240 characters) or user (2,048).

@@ -96,17 +96,30 @@ public enum OutputWriter {
         var report = OutputReport()
 
         func stage(_ batch: [OutputFile]) throws(IOFailure) -> [Staged] {
-            var staged: [Staged] = []
-            do throws(IOFailure) {
-                for f in batch {
-                    let path = dir + "/" + f.path
-                    if let old = readIfExists(path), old == f.bytes {
-                        report.unchanged.append(f.path)
-                        continue
-                    }
+            // Files are compared and written to their temporaries in parallel; a failure is reported
+            // for the first failing file in output order.
+            let outcomes = Parallel.map(batch.count, minimumPerThread: 64) { i -> Result<Staged?, IOFailure> in
+                let f = batch[i]
+                let path = dir + "/" + f.path
+                if let old = readIfExists(path), old == f.bytes { return .success(nil) }
+                do throws(IOFailure) {
                     try makeDirectory(parent(of: path))
-                    staged.append(Staged(relative: f.path, path: path, temp: try writeTemporary(for: path, bytes: f.bytes)))
+                    return .success(Staged(relative: f.path, path: path, temp: try writeTemporary(for: path, bytes: f.bytes)))
+                } catch {
+                    return .failure(error)
                 }
+            }
+            var staged: [Staged] = []
+            var failure: IOFailure?
+            for (f, outcome) in zip(batch, outcomes) {
+                switch outcome {
+                case .success(let s?): staged.append(s)
+                case .success(nil): report.unchanged.append(f.path)
+                case .failure(let e): failure = failure ?? e
+                }
+            }
+            do throws(IOFailure) {
+                if let failure { throw failure }
                 try flush(staged, dir: dir)
             } catch {
                 for s in staged { unlink(s.temp) }

@@ -24,24 +24,38 @@ public struct Plan: Sendable {
     }
 }
 
-public struct RepositoryPlan: Sendable {
-    public var repository: Repository
-    public var logicalID: String
-    public var lifecycle: [PlannedRule]
+/// A repository's plan. A class: the whole plan, its stacks and the threads that render them share it
+/// without copying its many fields; nothing changes it once `Planner` has made it.
+public final class RepositoryPlan: @unchecked Sendable {
+    public let repository: Repository
+    public let logicalID: String
+    public let lifecycle: [PlannedRule]
     /// `LifecyclePolicyText` of `lifecycle` (nil without rules).
-    public var lifecyclePolicyText: String?
+    public let lifecyclePolicyText: String?
     /// Stack and repository tags, the repository's winning, in the CDK's order.
-    public var tags: [Tag]
-    public var events: [EventPlan]
+    public let tags: [Tag]
+    public let events: [EventPlan]
     /// `RepositoryPolicyText` statements, minimised as the CDK does: from grants first, then `resourcePolicy`.
-    public var repositoryPolicy: [Statement]
+    public let repositoryPolicy: [Statement]
     /// The repository's ARN for policy files: concrete, or with `${…}` placeholders.
-    public var arnForFiles: String
+    public let arnForFiles: String
     /// The repository's resources and its outputs as the JSON template holds them (members written by
-    /// `JSONWriter.appendMembers` inside `Resources` and `Outputs`), made once while planning: the
-    /// stack splitter counts their bytes and the JSON template is assembled from them.
-    public var renderedResources: [UInt8] = []
-    public var renderedOutputs: [UInt8] = []
+    /// `JSONWriter.appendMembers` inside `Resources` and `Outputs`), made once by the planner: the stack
+    /// splitter counts their bytes and the JSON template is assembled from them.
+    public internal(set) var renderedResources: [UInt8] = []
+    public internal(set) var renderedOutputs: [UInt8] = []
+
+    init(repository: Repository, logicalID: String, lifecycle: [PlannedRule], lifecyclePolicyText: String?, tags: [Tag],
+         events: [EventPlan], repositoryPolicy: [Statement], arnForFiles: String) {
+        self.repository = repository
+        self.logicalID = logicalID
+        self.lifecycle = lifecycle
+        self.lifecyclePolicyText = lifecyclePolicyText
+        self.tags = tags
+        self.events = events
+        self.repositoryPolicy = repositoryPolicy
+        self.arnForFiles = arnForFiles
+    }
 
     public var id: String { repository.id.value }
 }

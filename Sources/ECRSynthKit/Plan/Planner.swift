@@ -131,11 +131,7 @@ public enum Planner {
             }
             lifecycleText = text
         }
-        let arnForFiles = repositoryARN(repo, logicalID: logicalID, env: env)
-        var plan = RepositoryPlan(repository: repo, logicalID: logicalID, lifecycle: lifecycle, lifecyclePolicyText: lifecycleText,
-                                  tags: repo.tags.isEmpty ? stackTags : mergedTags(stack: specTags, repo.tags), events: [],
-                                  repositoryPolicy: [], arnForFiles: arnForFiles)
-
+        var events: [EventPlan] = []
         for rule in repo.onImageScanCompleted + repo.onImagePushed {
             var event = EventPlan(rule: rule, logicalID: LogicalID.make([repo.id.value, rule.id.value, "Resource"]), targets: [],
                                   eventsRole: nil)
@@ -158,7 +154,7 @@ public enum Planner {
                     event.eventsRole!.buses.append(target.arn)
                 }
             }
-            plan.events.append(event)
+            events.append(event)
         }
 
         var statements: [Statement] = []
@@ -175,16 +171,19 @@ public enum Planner {
             }
         }
         statements += repo.resourcePolicy.map { Statement(json: $0.value) }
-        if !statements.isEmpty {
-            plan.repositoryPolicy = minimize(statements)
-            let text = JSONWriter.compact(policyDocument(plan.repositoryPolicy))
+        let policy = minimize(statements)
+        if !policy.isEmpty {
+            let text = JSONWriter.compact(policyDocument(policy))
             if text.count > 10_240 {
                 diagnostics.append(.error(
                     "the repository policy of '\(repo.id.value)' is \(text.count) characters; ECR allows at most 10240",
                     at: repo.grants.first?.mark ?? repo.resourcePolicy.first?.mark ?? repo.mark))
             }
         }
-        TemplateRenderer.prerender(&plan)
+        let plan = RepositoryPlan(repository: repo, logicalID: logicalID, lifecycle: lifecycle, lifecyclePolicyText: lifecycleText,
+                                  tags: repo.tags.isEmpty ? stackTags : mergedTags(stack: specTags, repo.tags), events: events,
+                                  repositoryPolicy: policy, arnForFiles: repositoryARN(repo, logicalID: logicalID, env: env))
+        TemplateRenderer.prerender(plan)
         return (plan, diagnostics)
     }
 
@@ -197,17 +196,17 @@ public enum Planner {
             arns[r.logicalID] = r.arnForFiles
             if r.arnForFiles.contains("${") { placeholders = true }
         }
-        var out: [Diagnostic] = []
-        for p in policies {
+        let checked = Parallel.map(policies.count, minimumPerThread: 4) { [arns, placeholders] i -> Diagnostic? in
+            let p = policies[i]
             let limit: Int
             let what: String
             switch p.principal {
             case .role: (limit, what) = (10_240, "role")
             case .user: (limit, what) = (2_048, "user")
-            default: continue
+            default: return nil
             }
             // Minimising never makes a policy longer: when the statements as they are fit, it fits.
-            if let bound = sizeBound(p.statements, arns: arns), bound <= limit { continue }
+            if let bound = sizeBound(p.statements, arns: arns), bound <= limit { return nil }
             let statements = minimize(p.statements).map { s in
                 s.mapResources { v in
                     if case .object(let pairs) = v, pairs.first?.0 == "Fn::GetAtt", case .array(let parts) = pairs[0].1,
@@ -216,7 +215,7 @@ public enum Planner {
                 }
             }
             let size = JSONWriter.compact(policyDocument(statements)).count
-            guard size > limit else { continue }
+            guard size > limit else { return nil }
             let name: String
             switch p.principal {
             case .role(let n), .user(let n): name = n
@@ -224,9 +223,9 @@ public enum Planner {
             }
             let estimate = placeholders ? "about " : ""
             let message = "the policy ecrsynth writes for \(what) '\(name)' is \(estimate)\(size) characters; IAM allows at most \(limit) in a \(what)'s inline policies: grant it on fewer repositories"
-            out.append(placeholders ? .warning(message, at: p.firstMark) : .error(message, at: p.firstMark))
+            return placeholders ? .warning(message, at: p.firstMark) : .error(message, at: p.firstMark)
         }
-        return out
+        return checked.compactMap { $0 }
     }
 
     /// At least the length of the compact policy document of `statements` (repository `Fn::GetAtt`s

@@ -135,7 +135,7 @@ public enum StackSplitter {
                 statementsIn[origin.map { assigned[$0] } ?? home].append((p, st))
             }
         }
-        let stacks = (0..<count).map { s in
+        let stacks = Parallel.map(count, minimumPerThread: 4) { [members, statementsIn] s in
             subPlan(plan, stack: s, members: members[s], statements: statementsIn[s], whole: count == 1)
         }
         return (stacks, diagnostics)

@@ -174,8 +174,8 @@ public func minimize(_ statements: [Statement]) -> [Statement] {
         while i < s.count {
             var j = i + 1
             while j < s.count {
-                if let m = s[i].merged(with: s[j]) {
-                    s[i] = m
+                if s[i].canMerge(with: s[j]) {
+                    s[i].merge(s[j])
                     s.remove(at: j)
                     changed = true
                 } else {
@@ -189,49 +189,71 @@ public func minimize(_ statements: [Statement]) -> [Statement] {
     return s.map(\.statement).filter { seen.insert(JSONWriter.compact($0.cdkJSON)).inserted }
 }
 
+/// A set of strings with a hash kept up to date (the sum of its members' hashes, which does not depend
+/// on their order), so most unequal sets are told apart by one comparison.
+private struct HashedSet: Equatable {
+    private(set) var members: Set<String> = []
+    private(set) var hash = 0
+
+    init<S: Sequence>(_ elements: S) where S.Element == String {
+        for e in elements { _ = insert(e) }
+    }
+
+    /// Adds `element`; true when it was new.
+    mutating func insert(_ element: String) -> Bool {
+        guard members.insert(element).inserted else { return false }
+        hash &+= element.hashValue
+        return true
+    }
+
+    static func == (a: HashedSet, b: HashedSet) -> Bool { a.hash == b.hash && a.members == b.members }
+}
+
 /// A statement with the sets the CDK compares statements by.
 private struct Comparable {
     var statement: Statement
-    var actions: Set<String>
+    var actions: HashedSet
     var resourceKeys: [String]
-    var resources: Set<String>
-    var principals: Set<String>
+    var resources: HashedSet
+    var principals: HashedSet
+    /// Everything else that must be equal for a merge: effect, condition, the `Not…` lists.
     var fixed: String
     var hasStar: Bool
 
     init(_ st: Statement) {
         statement = st
-        actions = Set(st.actions)
+        actions = HashedSet(st.actions)
         resourceKeys = st.resources.map(JSONWriter.compact)
-        resources = Set(resourceKeys)
-        principals = Set(st.principals.map(\.key))
+        resources = HashedSet(resourceKeys)
+        principals = HashedSet(st.principals.map(\.key))
         hasStar = st.principals.contains(where: \.isLiteralStar)
-        fixed = [st.effect, st.sid ?? "", st.condition.map(JSONWriter.compact) ?? "",
-                 st.notActions.sorted().joined(separator: "\u{0}"),
-                 st.notResources.map(JSONWriter.compact).sorted().joined(separator: "\u{0}"),
-                 st.notPrincipals.map(\.key).sorted().joined(separator: "\u{0}")].joined(separator: "\u{1}")
+        if st.condition == nil, st.notActions.isEmpty, st.notResources.isEmpty, st.notPrincipals.isEmpty {
+            fixed = st.effect
+        } else {
+            fixed = [st.effect, st.condition.map(JSONWriter.compact) ?? "",
+                     st.notActions.sorted().joined(separator: "\u{0}"),
+                     st.notResources.map(JSONWriter.compact).sorted().joined(separator: "\u{0}"),
+                     st.notPrincipals.map(\.key).sorted().joined(separator: "\u{0}")].joined(separator: "\u{1}")
+        }
     }
 
-    func merged(with b: Comparable) -> Comparable? {
-        guard statement.sid == nil, b.statement.sid == nil, fixed == b.fixed else { return nil }
+    func canMerge(with b: Comparable) -> Bool {
+        guard statement.sid == nil, b.statement.sid == nil, hasStar == b.hasStar, fixed == b.fixed else { return false }
         let equal = (actions == b.actions ? 1 : 0) + (resources == b.resources ? 1 : 0) + (principals == b.principals ? 1 : 0)
-        guard equal >= 2, hasStar == b.hasStar else { return nil }
-        var m = self
+        return equal >= 2
+    }
+
+    mutating func merge(_ b: Comparable) {
         // Actions render sorted and without repeats: the merged list keeps the order they come in.
-        for a in b.statement.actions where m.actions.insert(a).inserted {
-            m.statement.actions.append(a)
+        for a in b.statement.actions where actions.insert(a) {
+            statement.actions.append(a)
         }
-        var resources = statement.resources
-        var keys = resourceKeys
-        for (r, k) in zip(b.statement.resources, b.resourceKeys) where m.resources.insert(k).inserted {
-            resources.append(r)
-            keys.append(k)
+        for (r, k) in zip(b.statement.resources, b.resourceKeys) where resources.insert(k) {
+            statement.resources.append(r)
+            resourceKeys.append(k)
         }
-        m.statement.resources = resources
-        m.resourceKeys = keys
-        for p in b.statement.principals where m.principals.insert(p.key).inserted {
-            m.statement.principals.append(p)
+        for p in b.statement.principals where principals.insert(p.key) {
+            statement.principals.append(p)
         }
-        return m
     }
 }

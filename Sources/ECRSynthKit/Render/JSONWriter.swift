@@ -11,7 +11,7 @@ public enum JSONWriter {
     public static func prettyBytes(_ value: JSONValue) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(4096)
-        write(value, into: &out, indent: 0, step: 1)
+        writePretty(value, into: &out, indent: 0)
         out.append(0x0A)
         return out
     }
@@ -25,7 +25,7 @@ public enum JSONWriter {
             newline(&out, indent + 1)
             escape(key, into: &out)
             out.append(contentsOf: ": ".utf8)
-            write(item, into: &out, indent: indent + 1, step: 1)
+            writePretty(item, into: &out, indent: indent + 1)
         }
     }
 
@@ -33,47 +33,89 @@ public enum JSONWriter {
     public static func compact(_ value: JSONValue) -> String {
         var out: [UInt8] = []
         out.reserveCapacity(256)
-        write(value, into: &out, indent: nil, step: 0)
+        writeCompact(value, into: &out)
         return String(decoding: out, as: UTF8.self)
     }
 
-    private static func write(_ value: JSONValue, into out: inout [UInt8], indent: Int?, step: Int) {
+    /// Writes `value` nested `indent` levels deep, one space a level.
+    private static func writePretty(_ value: JSONValue, into out: inout [UInt8], indent: Int) {
         switch value {
-        case .string(let s): escape(s, into: &out)
-        case .int(let i): out.append(contentsOf: String(i).utf8)
-        case .double(let d): out.append(contentsOf: (d.isFinite ? String(d) : "null").utf8)
-        case .null: out.append(contentsOf: "null".utf8)
-        case .bool(let b): out.append(contentsOf: (b ? "true" : "false").utf8)
         case .array(let items):
             if items.isEmpty { out.append(contentsOf: "[]".utf8); return }
             out.append(UInt8(ascii: "["))
-            for (i, item) in items.enumerated() {
-                if i > 0 { out.append(UInt8(ascii: ",")) }
-                newline(&out, indent.map { $0 + step })
-                write(item, into: &out, indent: indent.map { $0 + step }, step: step)
+            var first = true
+            for item in items {
+                if !first { out.append(UInt8(ascii: ",")) }
+                first = false
+                newline(&out, indent + 1)
+                writePretty(item, into: &out, indent: indent + 1)
             }
             newline(&out, indent)
             out.append(UInt8(ascii: "]"))
         case .object(let pairs):
             if pairs.isEmpty { out.append(contentsOf: "{}".utf8); return }
             out.append(UInt8(ascii: "{"))
-            for (i, (key, item)) in pairs.enumerated() {
-                if i > 0 { out.append(UInt8(ascii: ",")) }
-                newline(&out, indent.map { $0 + step })
+            var first = true
+            for (key, item) in pairs {
+                if !first { out.append(UInt8(ascii: ",")) }
+                first = false
+                newline(&out, indent + 1)
                 escape(key, into: &out)
-                out.append(UInt8(ascii: ":"))
-                if indent != nil { out.append(UInt8(ascii: " ")) }
-                write(item, into: &out, indent: indent.map { $0 + step }, step: step)
+                out.append(contentsOf: ": ".utf8)
+                writePretty(item, into: &out, indent: indent + 1)
             }
             newline(&out, indent)
             out.append(UInt8(ascii: "}"))
+        default:
+            writeScalar(value, into: &out)
         }
     }
 
-    private static func newline(_ out: inout [UInt8], _ indent: Int?) {
-        guard let indent else { return }
+    /// Writes `value` without any whitespace.
+    private static func writeCompact(_ value: JSONValue, into out: inout [UInt8]) {
+        switch value {
+        case .array(let items):
+            out.append(UInt8(ascii: "["))
+            for (i, item) in items.enumerated() {
+                if i > 0 { out.append(UInt8(ascii: ",")) }
+                writeCompact(item, into: &out)
+            }
+            out.append(UInt8(ascii: "]"))
+        case .object(let pairs):
+            out.append(UInt8(ascii: "{"))
+            for (i, (key, item)) in pairs.enumerated() {
+                if i > 0 { out.append(UInt8(ascii: ",")) }
+                escape(key, into: &out)
+                out.append(UInt8(ascii: ":"))
+                writeCompact(item, into: &out)
+            }
+            out.append(UInt8(ascii: "}"))
+        default:
+            writeScalar(value, into: &out)
+        }
+    }
+
+    private static func writeScalar(_ value: JSONValue, into out: inout [UInt8]) {
+        switch value {
+        case .string(let s): escape(s, into: &out)
+        case .int(let i): out.append(contentsOf: String(i).utf8)
+        case .double(let d): out.append(contentsOf: (d.isFinite ? String(d) : "null").utf8)
+        case .null: out.append(contentsOf: "null".utf8)
+        case .bool(let b): out.append(contentsOf: (b ? "true" : "false").utf8)
+        case .array, .object: preconditionFailure("not a scalar")
+        }
+    }
+
+    private static let spaces = [UInt8](repeating: UInt8(ascii: " "), count: 64)
+
+    private static func newline(_ out: inout [UInt8], _ indent: Int) {
         out.append(0x0A)
-        out.append(contentsOf: repeatElement(UInt8(ascii: " "), count: indent))
+        var left = indent
+        while left > 0 {
+            let n = min(left, spaces.count)
+            out.append(contentsOf: spaces[0..<n])
+            left -= n
+        }
     }
 
     static func escape(_ s: String, into out: inout [UInt8]) {

@@ -60,7 +60,7 @@ public enum TemplateRenderer {
     }
 
     /// Renders a repository's resources and outputs once, for `templateJSON` and the stack splitter.
-    static func prerender(_ r: inout RepositoryPlan) {
+    static func prerender(_ r: RepositoryPlan) {
         var resources: [UInt8] = []
         JSONWriter.appendMembers(repositoryResources(r), indent: 1, to: &resources)
         var outputs: [UInt8] = []
