@@ -77,6 +77,7 @@ enum DiagnosticsFormat: String, ExpressibleByArgument, CaseIterable {
 
 struct Validate: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "validate",
         abstract: "Check specs and report every problem with file, line and column.",
         discussion: "SPEC defaults to ./ecrsynth.yaml, then ./spec.yaml."
     )
@@ -123,6 +124,7 @@ struct Validate: ParsableCommand {
 
 struct Synth: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "synth",
         abstract: "Validate, plan and write the CloudFormation template, IAM policy documents and manifest.",
         discussion: "SPEC defaults to ./ecrsynth.yaml, then ./spec.yaml. An invalid spec writes nothing."
     )
@@ -190,6 +192,7 @@ struct Synth: ParsableCommand {
 
 struct Schema: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "schema",
         abstract: "Print the JSON Schema (draft 2020-12) of the spec, for editors.",
         discussion: """
             Save it next to your spec and point the YAML language server at it:

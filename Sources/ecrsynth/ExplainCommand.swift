@@ -11,6 +11,7 @@ enum ExplainFormat: String, ExpressibleByArgument, CaseIterable {
 
 struct Explain: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "explain",
         abstract: "Say in plain words what the spec does: lifecycle rules, access, events, stacks.",
         discussion: """
             Per repository: the lifecycle rules in the order ECR applies them with their final priorities, who may \

@@ -6,6 +6,7 @@ import Glibc
 
 struct Init: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "init",
         abstract: "Write a commented starter ecrsynth.yaml that validates and synthesizes as is.",
         discussion: """
             PATH defaults to ./ecrsynth.yaml; a directory gets an ecrsynth.yaml inside it. An existing file is \

@@ -11,6 +11,7 @@ enum PreviewFormat: String, ExpressibleByArgument, CaseIterable {
 
 struct Preview: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "preview",
         abstract: "Show which images the lifecycle rules would expire or archive, offline, from 'aws ecr describe-images' output.",
         discussion: """
             SPEC defaults to ./ecrsynth.yaml, then ./spec.yaml. '-' reads SPEC, --images or --against from stdin.

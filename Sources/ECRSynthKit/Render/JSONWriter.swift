@@ -38,7 +38,7 @@ public enum JSONWriter {
     }
 
     /// Writes `value` nested `indent` levels deep, one space a level.
-    private static func writePretty(_ value: JSONValue, into out: inout [UInt8], indent: Int) {
+    static func writePretty(_ value: JSONValue, into out: inout [UInt8], indent: Int) {
         switch value {
         case .array(let items):
             if items.isEmpty { out.append(contentsOf: "[]".utf8); return }
@@ -108,7 +108,7 @@ public enum JSONWriter {
 
     private static let spaces = [UInt8](repeating: UInt8(ascii: " "), count: 64)
 
-    private static func newline(_ out: inout [UInt8], _ indent: Int) {
+    static func newline(_ out: inout [UInt8], _ indent: Int) {
         out.append(0x0A)
         var left = indent
         while left > 0 {

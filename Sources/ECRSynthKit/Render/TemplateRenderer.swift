@@ -61,144 +61,192 @@ public enum TemplateRenderer {
 
     /// Renders a repository's resources and outputs once, for `templateJSON` and the stack splitter.
     static func prerender(_ r: RepositoryPlan) {
-        var resources: [UInt8] = []
-        JSONWriter.appendMembers(repositoryResources(r), indent: 1, to: &resources)
-        var outputs: [UInt8] = []
-        JSONWriter.appendMembers(outputMembers(r), indent: 1, to: &outputs)
-        r.renderedResources = resources
-        r.renderedOutputs = outputs
+        var resources = PrettyJSON(membersAt: 2, capacity: 8192)
+        writeRepositoryResources(r, to: &resources)
+        var outputs = PrettyJSON(membersAt: 2)
+        writeOutputs(r, to: &outputs)
+        r.renderedResources = resources.bytes
+        r.renderedOutputs = outputs.bytes
     }
 
     /// A repository with its children: event rules and their Lambda permissions.
     static func repositoryResources(_ r: RepositoryPlan) -> [(String, JSONValue)] {
-        var resources: [(String, JSONValue)] = [(r.logicalID, repository(r))]
+        var builder = JSONValueBuilder()
+        writeRepositoryResources(r, to: &builder)
+        return builder.members
+    }
+
+    static func writeRepositoryResources<S: JSONSink>(_ r: RepositoryPlan, to s: inout S) {
+        s.key(r.logicalID)
+        writeRepository(r, to: &s)
         for e in r.events {
-            resources.append((e.logicalID, eventRule(e, repo: r)))
+            s.key(e.logicalID)
+            writeEventRule(e, repo: r, to: &s)
             for (k, t) in e.targets.enumerated() {
                 if let id = t.permissionLogicalID {
-                    resources.append((id, lambdaPermission(t, rule: e)))
+                    s.key(id)
+                    writeLambdaPermission(t, rule: e, to: &s)
                 }
                 if let role = e.eventsRole, role.afterTarget == k {
-                    resources += eventsRole(role, tags: r.tags)
+                    writeEventsRole(role, tags: r.tags, to: &s)
                 }
             }
         }
-        return resources
     }
 
-    static func repository(_ r: RepositoryPlan) -> JSONValue {
+    static func writeRepository<S: JSONSink>(_ r: RepositoryPlan, to s: inout S) {
         let repo = r.repository
-        var p = JSONObject()
-        p.set("EmptyOnDelete", repo.emptyOnDelete.map(JSONValue.bool))
-        if repo.encryption != .aes256 {
-            var e = JSONObject()
-            e.set("EncryptionType", .string(repo.encryption.rawValue))
-            e.set("KmsKey", repo.encryptionKey.map(JSONValue.string))
-            p.set("EncryptionConfiguration", e.json)
-        }
-        p.set("ImageScanningConfiguration", repo.imageScanOnPush.map { .object([("ScanOnPush", .bool($0))]) })
-        p.set("ImageTagMutability", repo.imageTagMutability.map { .string($0.rawValue) })
-        p.set("ImageTagMutabilityExclusionFilters", repo.exclusionFilters.map { filters in
-            .array(filters.map {
-                .object([("ImageTagMutabilityExclusionFilterType", .string("WILDCARD")),
-                         ("ImageTagMutabilityExclusionFilterValue", .string($0))])
-            })
-        })
-        if !r.lifecycle.isEmpty || repo.lifecycleRegistryId != nil {
-            var l = JSONObject()
-            l.set("LifecyclePolicyText", r.lifecyclePolicyText.map(JSONValue.string))
-            l.set("RegistryId", repo.lifecycleRegistryId.map(JSONValue.string))
-            p.set("LifecyclePolicy", l.json)
-        }
-        p.set("RepositoryName", repo.repositoryName.map { .string($0.value) })
-        if !r.repositoryPolicy.isEmpty {
-            p.set("RepositoryPolicyText", Planner.policyDocument(r.repositoryPolicy))
-        }
-        p.set("Tags", tags(r.tags))
+        let hasLifecycle = !r.lifecycle.isEmpty || repo.lifecycleRegistryId != nil
+        let hasProperties = repo.emptyOnDelete != nil || repo.encryption != .aes256 || repo.imageScanOnPush != nil
+            || repo.imageTagMutability != nil || repo.exclusionFilters != nil || hasLifecycle || repo.repositoryName != nil
+            || !r.repositoryPolicy.isEmpty || !r.tags.isEmpty
         let policy = repo.removalPolicy == .destroy ? "Delete" : "Retain"
-        var o = JSONObject()
-        o.set("Type", .string("AWS::ECR::Repository"))
-        if !p.isEmpty { o.set("Properties", p.json) }
-        o.set("UpdateReplacePolicy", .string(policy))
-        o.set("DeletionPolicy", .string(policy))
-        return o.json
-    }
-
-    static func tags(_ tags: [Tag]) -> JSONValue? {
-        guard !tags.isEmpty else { return nil }
-        return .array(tags.map { .object([("Key", .string($0.key)), ("Value", .string($0.value))]) })
-    }
-
-    static func eventPattern(_ e: EventPlan, repo: RepositoryPlan) -> JSONValue {
-        var detail = JSONObject()
-        detail.set("repository-name", .array([.ref(repo.logicalID)]))
-        let detailType: String
-        switch e.rule.kind {
-        case .imageScanCompleted:
-            detailType = "ECR Image Scan"
-            detail.set("scan-status", .array([.string("COMPLETE")]))
-            detail.set("image-tags", e.rule.imageTags.map { .array($0.map(JSONValue.string)) })
-        case .imagePushed:
-            detailType = "ECR Image Action"
-            detail.set("action-type", .array([.string("PUSH")]))
-            detail.set("result", .array([.string("SUCCESS")]))
-            detail.set("image-tag", e.rule.imageTags.map { .array($0.map(JSONValue.string)) })
+        s.object { s in
+            s.member("Type", "AWS::ECR::Repository")
+            if hasProperties {
+                s.member("Properties", object: { p in
+                    if let e = repo.emptyOnDelete {
+                        p.key("EmptyOnDelete")
+                        p.bool(e)
+                    }
+                    if repo.encryption != .aes256 {
+                        p.member("EncryptionConfiguration", object: { e in
+                            e.member("EncryptionType", repo.encryption.rawValue)
+                            if let key = repo.encryptionKey { e.member("KmsKey", key) }
+                        })
+                    }
+                    if let scan = repo.imageScanOnPush {
+                        p.member("ImageScanningConfiguration", object: {
+                            $0.key("ScanOnPush")
+                            $0.bool(scan)
+                        })
+                    }
+                    if let m = repo.imageTagMutability { p.member("ImageTagMutability", m.rawValue) }
+                    if let filters = repo.exclusionFilters {
+                        p.member("ImageTagMutabilityExclusionFilters", array: { a in
+                            for f in filters {
+                                a.object {
+                                    $0.member("ImageTagMutabilityExclusionFilterType", "WILDCARD")
+                                    $0.member("ImageTagMutabilityExclusionFilterValue", f)
+                                }
+                            }
+                        })
+                    }
+                    if hasLifecycle {
+                        p.member("LifecyclePolicy", object: { l in
+                            if let text = r.lifecyclePolicyText { l.member("LifecyclePolicyText", text) }
+                            if let registry = repo.lifecycleRegistryId { l.member("RegistryId", registry) }
+                        })
+                    }
+                    if let name = repo.repositoryName { p.member("RepositoryName", name.value) }
+                    if !r.repositoryPolicy.isEmpty {
+                        p.member("RepositoryPolicyText", Planner.policyDocument(r.repositoryPolicy))
+                    }
+                    writeTags(r.tags, to: &p)
+                })
+            }
+            s.member("UpdateReplacePolicy", policy)
+            s.member("DeletionPolicy", policy)
         }
-        return .object([
-            ("source", .array([.string("aws.ecr")])),
-            ("detail-type", .array([.string(detailType)])),
-            ("detail", detail.json),
-        ])
     }
 
-    static func eventRule(_ e: EventPlan, repo: RepositoryPlan) -> JSONValue {
-        var p = JSONObject()
-        p.set("EventPattern", eventPattern(e, repo: repo))
-        p.set("State", .string("ENABLED"))
-        p.set("Tags", tags(repo.tags))
-        if !e.targets.isEmpty {
-            p.set("Targets", .array(e.targets.map { t in
-                var o = JSONObject()
-                o.set("Arn", .string(t.target.arn))
-                o.set("Id", .string(t.targetID))
-                if t.usesEventsRole, let role = e.eventsRole { o.set("RoleArn", .getAtt(role.roleLogicalID, "Arn")) }
-                return o.json
-            }))
-        }
-        return .object([("Type", .string("AWS::Events::Rule")), ("Properties", p.json)])
+    /// `Tags`, when there are any.
+    static func writeTags<S: JSONSink>(_ tags: [Tag], to s: inout S) {
+        guard !tags.isEmpty else { return }
+        s.member("Tags", array: { a in
+            for t in tags {
+                a.object {
+                    $0.member("Key", t.key)
+                    $0.member("Value", t.value)
+                }
+            }
+        })
     }
+
+    static func writeEventRule<S: JSONSink>(_ e: EventPlan, repo: RepositoryPlan, to s: inout S) {
+        s.object { s in
+            s.member("Type", "AWS::Events::Rule")
+            s.member("Properties", object: { p in
+                p.member("EventPattern", object: { pattern in
+                    pattern.member("source", array: { $0.string("aws.ecr") })
+                    pattern.member("detail-type", array: {
+                        $0.string(e.rule.kind == .imageScanCompleted ? "ECR Image Scan" : "ECR Image Action")
+                    })
+                    pattern.member("detail", object: { d in
+                        d.member("repository-name", array: { $0.ref(repo.logicalID) })
+                        switch e.rule.kind {
+                        case .imageScanCompleted:
+                            d.member("scan-status", array: { $0.string("COMPLETE") })
+                            if let tags = e.rule.imageTags {
+                                d.member("image-tags", array: { a in for t in tags { a.string(t) } })
+                            }
+                        case .imagePushed:
+                            d.member("action-type", array: { $0.string("PUSH") })
+                            d.member("result", array: { $0.string("SUCCESS") })
+                            if let tags = e.rule.imageTags {
+                                d.member("image-tag", array: { a in for t in tags { a.string(t) } })
+                            }
+                        }
+                    })
+                })
+                p.member("State", "ENABLED")
+                writeTags(repo.tags, to: &p)
+                if !e.targets.isEmpty {
+                    p.member("Targets", array: { a in
+                        for t in e.targets {
+                            a.object { o in
+                                o.member("Arn", t.target.arn)
+                                o.member("Id", t.targetID)
+                                if t.usesEventsRole, let role = e.eventsRole {
+                                    o.key("RoleArn")
+                                    o.getAtt(role.roleLogicalID, "Arn")
+                                }
+                            }
+                        }
+                    })
+                }
+            })
+        }
+    }
+
+    /// The trust policy of every events role: EventBridge may assume it.
+    static let eventsAssumeRolePolicy = Planner.policyDocument([
+        Statement(actions: ["sts:AssumeRole"], principals: [.service("events.amazonaws.com")]),
+    ])
 
     /// The role EventBridge assumes to put events on a bus, and its policy.
-    static func eventsRole(_ role: EventsRole, tags: [Tag]) -> [(String, JSONValue)] {
-        var props = JSONObject()
-        props.set("AssumeRolePolicyDocument", Planner.policyDocument([
-            Statement(actions: ["sts:AssumeRole"], principals: [.service("events.amazonaws.com")]),
-        ]))
-        props.set("Tags", self.tags(tags))
+    static func writeEventsRole<S: JSONSink>(_ role: EventsRole, tags: [Tag], to s: inout S) {
+        s.key(role.roleLogicalID)
+        s.object { s in
+            s.member("Type", "AWS::IAM::Role")
+            s.member("Properties", object: { p in
+                p.member("AssumeRolePolicyDocument", eventsAssumeRolePolicy)
+                writeTags(tags, to: &p)
+            })
+        }
         let policy = Statement(actions: ["events:PutEvents"], resources: role.buses.map(JSONValue.string))
-        return [
-            (role.roleLogicalID, .object([("Type", .string("AWS::IAM::Role")), ("Properties", props.json)])),
-            (role.policyLogicalID, .object([
-                ("Type", .string("AWS::IAM::Policy")),
-                ("Properties", .object([
-                    ("PolicyDocument", Planner.policyDocument(minimize([policy]))),
-                    ("PolicyName", .string(role.policyLogicalID)),
-                    ("Roles", .array([.ref(role.roleLogicalID)])),
-                ])),
-            ])),
-        ]
+        s.key(role.policyLogicalID)
+        s.object { s in
+            s.member("Type", "AWS::IAM::Policy")
+            s.member("Properties", object: { p in
+                p.member("PolicyDocument", Planner.policyDocument(minimize([policy])))
+                p.member("PolicyName", role.policyLogicalID)
+                p.member("Roles", array: { $0.ref(role.roleLogicalID) })
+            })
+        }
     }
 
-    static func lambdaPermission(_ t: TargetPlan, rule: EventPlan) -> JSONValue {
-        .object([
-            ("Type", .string("AWS::Lambda::Permission")),
-            ("Properties", .object([
-                ("Action", .string("lambda:InvokeFunction")),
-                ("FunctionName", .string(t.target.arn)),
-                ("Principal", .string("events.amazonaws.com")),
-                ("SourceArn", .getAtt(rule.logicalID, "Arn")),
-            ])),
-        ])
+    static func writeLambdaPermission<S: JSONSink>(_ t: TargetPlan, rule: EventPlan, to s: inout S) {
+        s.object { s in
+            s.member("Type", "AWS::Lambda::Permission")
+            s.member("Properties", object: { p in
+                p.member("Action", "lambda:InvokeFunction")
+                p.member("FunctionName", t.target.arn)
+                p.member("Principal", "events.amazonaws.com")
+                p.key("SourceArn")
+                p.getAtt(rule.logicalID, "Arn")
+            })
+        }
     }
 
     static func principalPolicy(_ p: PrincipalPolicy) -> JSONValue {
@@ -220,17 +268,27 @@ public enum TemplateRenderer {
     }
 
     static func outputMembers(_ r: RepositoryPlan) -> [(String, JSONValue)] {
+        var builder = JSONValueBuilder()
+        writeOutputs(r, to: &builder)
+        return builder.members
+    }
+
+    static func writeOutputs<S: JSONSink>(_ r: RepositoryPlan, to s: inout S) {
         let base = LogicalID.alphanumeric(r.id)
-        return [
-            ("\(base)Name", .object([
-                ("Description", .string("Name of repository \(r.id)")), ("Value", .ref(r.logicalID)),
-            ])),
-            ("\(base)Arn", .object([
-                ("Description", .string("ARN of repository \(r.id)")), ("Value", .getAtt(r.logicalID, "Arn")),
-            ])),
-            ("\(base)Uri", .object([
-                ("Description", .string("URI of repository \(r.id)")), ("Value", .getAtt(r.logicalID, "RepositoryUri")),
-            ])),
-        ]
+        s.member("\(base)Name", object: {
+            $0.member("Description", "Name of repository \(r.id)")
+            $0.key("Value")
+            $0.ref(r.logicalID)
+        })
+        s.member("\(base)Arn", object: {
+            $0.member("Description", "ARN of repository \(r.id)")
+            $0.key("Value")
+            $0.getAtt(r.logicalID, "Arn")
+        })
+        s.member("\(base)Uri", object: {
+            $0.member("Description", "URI of repository \(r.id)")
+            $0.key("Value")
+            $0.getAtt(r.logicalID, "RepositoryUri")
+        })
     }
 }

@@ -1,0 +1,195 @@
+import ECRSpec
+
+/// Where a renderer writes JSON, one token at a time: straight into the template's bytes
+/// (`PrettyJSON`) or into a `JSONValue` tree (`JSONValueBuilder`, for YAML templates and tests). The
+/// renderers are written once, against this protocol, so both always hold the same document.
+protocol JSONSink {
+    /// Starts a member of the object being written; its value comes next.
+    mutating func key(_ key: String)
+    mutating func beginObject()
+    mutating func endObject()
+    mutating func beginArray()
+    mutating func endArray()
+    mutating func string(_ s: String)
+    mutating func bool(_ b: Bool)
+    /// A value already built.
+    mutating func value(_ v: JSONValue)
+}
+
+extension JSONSink {
+    mutating func member(_ key: String, _ s: String) {
+        self.key(key)
+        string(s)
+    }
+
+    mutating func member(_ key: String, _ v: JSONValue) {
+        self.key(key)
+        value(v)
+    }
+
+    mutating func object(_ body: (inout Self) -> Void) {
+        beginObject()
+        body(&self)
+        endObject()
+    }
+
+    mutating func member(_ key: String, object body: (inout Self) -> Void) {
+        self.key(key)
+        object(body)
+    }
+
+    mutating func member(_ key: String, array body: (inout Self) -> Void) {
+        self.key(key)
+        beginArray()
+        body(&self)
+        endArray()
+    }
+
+    /// `{"Ref": id}`
+    mutating func ref(_ id: String) {
+        object { $0.member("Ref", id) }
+    }
+
+    /// `{"Fn::GetAtt": [id, attribute]}`
+    mutating func getAtt(_ id: String, _ attribute: String) {
+        object {
+            $0.member("Fn::GetAtt", array: {
+                $0.string(id)
+                $0.string(attribute)
+            })
+        }
+    }
+}
+
+/// Writes pretty JSON as `JSONWriter.prettyBytes` does (one space a level), starting inside an object
+/// `depth` levels deep: its members are written as `JSONWriter.appendMembers` writes them.
+struct PrettyJSON: JSONSink {
+    private(set) var bytes: [UInt8] = []
+    private var depth: Int
+    /// For each open container, whether it has no element yet.
+    private var empty: [Bool] = [true]
+    private var afterKey = false
+
+    init(membersAt depth: Int, capacity: Int = 1024) {
+        self.depth = depth
+        bytes.reserveCapacity(capacity)
+    }
+
+    private mutating func separate() {
+        if !empty[empty.count - 1] { bytes.append(UInt8(ascii: ",")) }
+        empty[empty.count - 1] = false
+        JSONWriter.newline(&bytes, depth)
+    }
+
+    /// Before a value: array elements are separated and indented; a member's value follows its key.
+    private mutating func startValue() {
+        if afterKey {
+            afterKey = false
+        } else {
+            separate()
+        }
+    }
+
+    mutating func key(_ key: String) {
+        separate()
+        JSONWriter.escape(key, into: &bytes)
+        bytes.append(UInt8(ascii: ":"))
+        bytes.append(UInt8(ascii: " "))
+        afterKey = true
+    }
+
+    mutating func beginObject() {
+        startValue()
+        bytes.append(UInt8(ascii: "{"))
+        empty.append(true)
+        depth += 1
+    }
+
+    mutating func endObject() {
+        depth -= 1
+        if empty.removeLast() {
+            bytes.append(UInt8(ascii: "}"))
+        } else {
+            JSONWriter.newline(&bytes, depth)
+            bytes.append(UInt8(ascii: "}"))
+        }
+    }
+
+    mutating func beginArray() {
+        startValue()
+        bytes.append(UInt8(ascii: "["))
+        empty.append(true)
+        depth += 1
+    }
+
+    mutating func endArray() {
+        depth -= 1
+        if empty.removeLast() {
+            bytes.append(UInt8(ascii: "]"))
+        } else {
+            JSONWriter.newline(&bytes, depth)
+            bytes.append(UInt8(ascii: "]"))
+        }
+    }
+
+    mutating func string(_ s: String) {
+        startValue()
+        JSONWriter.escape(s, into: &bytes)
+    }
+
+    mutating func bool(_ b: Bool) {
+        startValue()
+        bytes.append(contentsOf: (b ? "true" : "false").utf8)
+    }
+
+    mutating func value(_ v: JSONValue) {
+        startValue()
+        JSONWriter.writePretty(v, into: &bytes, indent: depth)
+    }
+}
+
+/// Builds the `JSONValue` a renderer writes, starting inside an object: `members` are its members.
+struct JSONValueBuilder: JSONSink {
+    private enum Open {
+        case object([(String, JSONValue)])
+        case array([JSONValue])
+    }
+
+    private var open: [Open] = [.object([])]
+    private var keys: [String] = []
+
+    /// The members written at the top level.
+    var members: [(String, JSONValue)] {
+        guard open.count == 1, case .object(let pairs) = open[0] else { preconditionFailure("an object is still open") }
+        return pairs
+    }
+
+    private mutating func add(_ v: JSONValue) {
+        switch open.removeLast() {
+        case .object(var pairs):
+            pairs.append((keys.removeLast(), v))
+            open.append(.object(pairs))
+        case .array(var items):
+            items.append(v)
+            open.append(.array(items))
+        }
+    }
+
+    mutating func key(_ key: String) { keys.append(key) }
+    mutating func beginObject() { open.append(.object([])) }
+    mutating func beginArray() { open.append(.array([])) }
+
+    mutating func endObject() {
+        guard case .object(let pairs) = open.removeLast() else { preconditionFailure("not in an object") }
+        add(.object(pairs))
+    }
+
+    mutating func endArray() {
+        guard case .array(let items) = open.removeLast() else { preconditionFailure("not in an array") }
+        add(.array(items))
+    }
+
+    mutating func string(_ s: String) { add(.string(s)) }
+    mutating func bool(_ b: Bool) { add(.bool(b)) }
+    mutating func value(_ v: JSONValue) { add(v) }
+}
