@@ -280,22 +280,4 @@ extension SplitMix {
         #expect(JSONWriter.compact(Planner.policyDocument(minimize(statements))).count < 10_240)
         #expect(Self.sizeMessages(Self.spec("role: ci", "pull", count: 100)).isEmpty)
     }
-
-    @Test func theQuickBoundIsNeverBelowTheExactSize() throws {
-        let arns = ["Repo": "arn:aws:ecr:eu-west-1:123456789012:repository/a\"quoted\\name"]
-        let shapes: [[Statement]] = [
-            [],
-            [Statement(actions: ["ecr:GetAuthorizationToken"], resources: [.string("*")])],
-            (0..<30).map { i in Statement(actions: i % 2 == 0 ? ECRActions.pull : ECRActions.pullPush,
-                                          resources: [.string("arn:aws:ecr:eu-west-1:123456789012:repository/r\(i % 7)")]) },
-            [Statement(actions: ECRActions.read, resources: [.getAtt("Repo", "Arn"), .string("x\u{01}y")])],
-        ]
-        for statements in shapes {
-            let bound = try #require(Planner.sizeBound(statements, arns: arns))
-            let resolved = statements.map { $0.mapResources { $0.stringValue == nil ? .string(arns["Repo"]!) : $0 } }
-            #expect(bound >= JSONWriter.compact(Planner.policyDocument(resolved)).count)
-            #expect(bound >= JSONWriter.compact(Planner.policyDocument(minimize(resolved))).count)
-        }
-        #expect(Planner.sizeBound([Statement(actions: ["ecr:*"], principals: [.service("x")])], arns: [:]) == nil)
-    }
 }

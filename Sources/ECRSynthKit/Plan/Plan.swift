@@ -13,6 +13,10 @@ public struct Plan: Sendable {
     public var principalPolicies: [PrincipalPolicy]
     /// Template order: each repository with its children, and each principal policy where it was first used.
     public var order: [Slot]
+    /// The identity policy file of each imported role and user: everything it may do in every stack,
+    /// minimised, repository ARNs written out (what IAM's inline-policy limit is checked against).
+    /// Only the first stack of a split spec holds them, as it holds the other policy files.
+    public var identityPolicies: [IdentityPolicy] = []
     /// Identity policies another account must attach for its cross-account grants.
     public var externalPolicies: [ExternalPolicy]
     /// Statements the owners of imported event targets must add to their resource policies.
@@ -104,6 +108,11 @@ public struct PrincipalPolicy: Sendable {
         default: "principal"
         }
     }
+}
+
+public struct IdentityPolicy: Sendable {
+    public var principal: Principal
+    public var statements: [Statement]
 }
 
 public struct ExternalPolicy: Sendable {

@@ -106,9 +106,11 @@ public enum Planner {
             }
         }
 
-        diagnostics += inlinePolicySizes(policies, repos: repos)
-        let plan = Plan(stackName: stackName, description: spec.stack.description, env: env, repositories: repos,
+        let identity = identityPolicies(policies, repos: repos)
+        diagnostics += inlinePolicySizes(identity, policies: policies, repos: repos)
+        var plan = Plan(stackName: stackName, description: spec.stack.description, env: env, repositories: repos,
                         principalPolicies: policies, order: order, externalPolicies: external, targetPolicies: targetPolicies)
+        plan.identityPolicies = identity
         return (plan, diagnostics)
     }
 
@@ -187,74 +189,43 @@ public enum Planner {
         return (plan, diagnostics)
     }
 
-    /// IAM limits the inline policies of a role to 10,240 characters and of a user to 2,048
-    /// (whitespace not counted); the policies ecrsynth writes for one principal must fit.
-    static func inlinePolicySizes(_ policies: [PrincipalPolicy], repos: [RepositoryPlan]) -> [Diagnostic] {
+    /// Each principal's statements, minimised, with repository ARNs in place of `Fn::GetAtt`s.
+    static func identityPolicies(_ policies: [PrincipalPolicy], repos: [RepositoryPlan]) -> [IdentityPolicy] {
         var arns: [String: String] = [:]
-        var placeholders = false
-        for r in repos {
-            arns[r.logicalID] = r.arnForFiles
-            if r.arnForFiles.contains("${") { placeholders = true }
-        }
-        let checked = Parallel.map(policies.count, minimumPerThread: 4) { [arns, placeholders] i -> Diagnostic? in
-            let p = policies[i]
-            let limit: Int
-            let what: String
-            switch p.principal {
-            case .role: (limit, what) = (10_240, "role")
-            case .user: (limit, what) = (2_048, "user")
-            default: return nil
-            }
-            // Minimising never makes a policy longer: when the statements as they are fit, it fits.
-            if let bound = sizeBound(p.statements, arns: arns), bound <= limit { return nil }
-            let statements = minimize(p.statements).map { s in
+        for r in repos { arns[r.logicalID] = r.arnForFiles }
+        return Parallel.map(policies.count, minimumPerThread: 4) { [arns] i in
+            let statements = minimize(policies[i].statements).map { s in
                 s.mapResources { v in
                     if case .object(let pairs) = v, pairs.first?.0 == "Fn::GetAtt", case .array(let parts) = pairs[0].1,
                        let id = parts.first?.stringValue, let arn = arns[id] { return .string(arn) }
                     return v
                 }
             }
-            let size = JSONWriter.compact(policyDocument(statements)).count
-            guard size > limit else { return nil }
-            let name: String
-            switch p.principal {
-            case .role(let n), .user(let n): name = n
-            default: name = ""
-            }
-            let estimate = placeholders ? "about " : ""
-            let message = "the policy ecrsynth writes for \(what) '\(name)' is \(estimate)\(size) characters; IAM allows at most \(limit) in a \(what)'s inline policies: grant it on fewer repositories"
-            return placeholders ? .warning(message, at: p.firstMark) : .error(message, at: p.firstMark)
+            return IdentityPolicy(principal: policies[i].principal, statements: statements)
         }
-        return checked.compactMap { $0 }
     }
 
-    /// At least the length of the compact policy document of `statements` (repository `Fn::GetAtt`s
-    /// written as their ARNs), merged or not; nil for statements this bound does not cover (with
-    /// principals, conditions, Sids or `Not…` lists).
-    static func sizeBound(_ statements: [Statement], arns: [String: String]) -> Int? {
-        func text(_ s: String) -> Int {
-            var n = 3  // quotes and a comma
-            for u in s.utf8 { n += u < 0x20 ? 6 : (u == 0x22 || u == 0x5C) ? 2 : 1 }
-            return n
-        }
-        var total = 48  // {"Statement":[],"Version":"2012-10-17"}
-        for s in statements {
-            guard s.principals.isEmpty, s.notPrincipals.isEmpty, s.notActions.isEmpty, s.notResources.isEmpty,
-                  s.condition == nil, s.sid == nil else { return nil }
-            total += 64 + text(s.effect)  // {"Action":[],"Effect":,"Resource":[]},
-            for a in s.actions { total += text(a) }
-            for r in s.resources {
-                if let v = r.stringValue {
-                    total += text(v)
-                } else if case .object(let pairs) = r, pairs.first?.0 == "Fn::GetAtt", case .array(let parts) = pairs[0].1,
-                          let id = parts.first?.stringValue, let arn = arns[id] {
-                    total += text(arn)
-                } else {
-                    return nil
-                }
+    /// IAM limits the inline policies of a role to 10,240 characters and of a user to 2,048
+    /// (whitespace not counted); the policy ecrsynth writes for one principal must fit.
+    static func inlinePolicySizes(_ identity: [IdentityPolicy], policies: [PrincipalPolicy], repos: [RepositoryPlan]) -> [Diagnostic] {
+        let placeholders = repos.contains { $0.arnForFiles.contains("${") }
+        var out: [Diagnostic] = []
+        for (p, file) in zip(policies, identity) {
+            let limit: Int
+            let what: String
+            let name: String
+            switch p.principal {
+            case .role(let n): (limit, what, name) = (10_240, "role", n)
+            case .user(let n): (limit, what, name) = (2_048, "user", n)
+            default: continue
             }
+            let size = JSONWriter.compact(policyDocument(file.statements)).count
+            guard size > limit else { continue }
+            let estimate = placeholders ? "about " : ""
+            let message = "the policy ecrsynth writes for \(what) '\(name)' is \(estimate)\(size) characters; IAM allows at most \(limit) in a \(what)'s inline policies: grant it on fewer repositories"
+            out.append(placeholders ? .warning(message, at: p.firstMark) : .error(message, at: p.firstMark))
         }
-        return total
+        return out
     }
 
     /// Logical ID and `PolicyName` of an imported principal's default policy.

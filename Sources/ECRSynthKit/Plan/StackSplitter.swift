@@ -153,6 +153,7 @@ public enum StackSplitter {
         for (n, i) in members.enumerated() { newIndex[i] = n }
         sub.repositories = members.map { plan.repositories[$0] }
         if s > 0 {
+            sub.identityPolicies = []
             sub.externalPolicies = []
             sub.targetPolicies = []
         }

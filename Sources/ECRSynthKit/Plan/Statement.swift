@@ -166,7 +166,8 @@ func jsSorted<T>(_ values: [T], by text: (T) -> String) -> [T] {
 public func minimize(_ statements: [Statement]) -> [Statement] {
     // Nothing to merge with or to repeat.
     if statements.count < 2 { return statements }
-    var s = statements.map(Comparable.init)
+    var numbers = Numbering()
+    var s = statements.map { Comparable($0, &numbers) }
     var changed = true
     while changed {
         changed = false
@@ -175,7 +176,7 @@ public func minimize(_ statements: [Statement]) -> [Statement] {
             var j = i + 1
             while j < s.count {
                 if s[i].canMerge(with: s[j]) {
-                    s[i].merge(s[j])
+                    s[i].merge(s[j], &numbers)
                     s.remove(at: j)
                     changed = true
                 } else {
@@ -189,71 +190,122 @@ public func minimize(_ statements: [Statement]) -> [Statement] {
     return s.map(\.statement).filter { seen.insert(JSONWriter.compact($0.cdkJSON)).inserted }
 }
 
-/// A set of strings with a hash kept up to date (the sum of its members' hashes, which does not depend
-/// on their order), so most unequal sets are told apart by one comparison.
-private struct HashedSet: Equatable {
-    private(set) var members: Set<String> = []
-    private(set) var hash = 0
+/// Numbers for the strings and the sets of strings one `minimize` compares: equal numbers, equal
+/// sets, so a comparison is one integer comparison.
+private struct Numbering {
+    private var strings: [String: Int] = [:]
+    private var sets: [[Int]: Int] = [:]
 
-    init<S: Sequence>(_ elements: S) where S.Element == String {
-        for e in elements { _ = insert(e) }
+    mutating func number(_ s: String) -> Int {
+        if let n = strings[s] { return n }
+        strings[s] = strings.count
+        return strings.count - 1
     }
 
-    /// Adds `element`; true when it was new.
-    mutating func insert(_ element: String) -> Bool {
-        guard members.insert(element).inserted else { return false }
-        hash &+= element.hashValue
-        return true
+    /// The number of a set, given its members' numbers in ascending order.
+    mutating func number(set members: [Int]) -> Int {
+        if let n = sets[members] { return n }
+        sets[members] = sets.count
+        return sets.count - 1
+    }
+}
+
+/// A set of strings as the ascending numbers of its members, with the number of the whole set.
+private struct NumberedSet {
+    private(set) var members: [Int] = []
+    private(set) var number = 0
+
+    init(_ elements: [Int], _ numbers: inout Numbering) {
+        members = Array(Set(elements)).sorted()
+        number = numbers.number(set: members)
     }
 
-    static func == (a: HashedSet, b: HashedSet) -> Bool { a.hash == b.hash && a.members == b.members }
+    /// Adds the members of `added` (in order) that are new; returns which were.
+    mutating func insert(_ added: [Int], _ numbers: inout Numbering) -> [Bool] {
+        var fresh: [Bool] = []
+        fresh.reserveCapacity(added.count)
+        var inserted = false
+        for n in added {
+            var low = 0, high = members.count
+            while low < high {
+                let mid = (low + high) / 2
+                if members[mid] < n { low = mid + 1 } else { high = mid }
+            }
+            if low < members.count && members[low] == n {
+                fresh.append(false)
+            } else {
+                members.insert(n, at: low)
+                fresh.append(true)
+                inserted = true
+            }
+        }
+        if inserted { number = numbers.number(set: members) }
+        return fresh
+    }
 }
 
 /// A statement with the sets the CDK compares statements by.
 private struct Comparable {
     var statement: Statement
-    var actions: HashedSet
-    var resourceKeys: [String]
-    var resources: HashedSet
-    var principals: HashedSet
-    /// Everything else that must be equal for a merge: effect, condition, the `Not…` lists.
-    var fixed: String
+    /// The numbers of the statement's actions, resources (by their JSON) and principals, in its order.
+    var actionNumbers: [Int]
+    var resourceNumbers: [Int]
+    var principalNumbers: [Int]
+    var actions: NumberedSet
+    var resources: NumberedSet
+    var principals: NumberedSet
+    /// Everything else that must be equal for a merge (effect, condition, the `Not…` lists); nil for a
+    /// statement with a Sid, which never merges.
+    var fixed: Int?
     var hasStar: Bool
 
-    init(_ st: Statement) {
+    init(_ st: Statement, _ numbers: inout Numbering) {
         statement = st
-        actions = HashedSet(st.actions)
-        resourceKeys = st.resources.map(JSONWriter.compact)
-        resources = HashedSet(resourceKeys)
-        principals = HashedSet(st.principals.map(\.key))
+        actionNumbers = st.actions.map { numbers.number($0) }
+        resourceNumbers = st.resources.map { numbers.number(JSONWriter.compact($0)) }
+        principalNumbers = st.principals.map { numbers.number($0.key) }
+        actions = NumberedSet(actionNumbers, &numbers)
+        resources = NumberedSet(resourceNumbers, &numbers)
+        principals = NumberedSet(principalNumbers, &numbers)
         hasStar = st.principals.contains(where: \.isLiteralStar)
-        if st.condition == nil, st.notActions.isEmpty, st.notResources.isEmpty, st.notPrincipals.isEmpty {
-            fixed = st.effect
+        if st.sid != nil {
+            fixed = nil
+        } else if st.condition == nil, st.notActions.isEmpty, st.notResources.isEmpty, st.notPrincipals.isEmpty {
+            fixed = numbers.number(st.effect)
         } else {
-            fixed = [st.effect, st.condition.map(JSONWriter.compact) ?? "",
-                     st.notActions.sorted().joined(separator: "\u{0}"),
-                     st.notResources.map(JSONWriter.compact).sorted().joined(separator: "\u{0}"),
-                     st.notPrincipals.map(\.key).sorted().joined(separator: "\u{0}")].joined(separator: "\u{1}")
+            fixed = numbers.number([st.effect, st.condition.map(JSONWriter.compact) ?? "",
+                                    st.notActions.sorted().joined(separator: "\u{0}"),
+                                    st.notResources.map(JSONWriter.compact).sorted().joined(separator: "\u{0}"),
+                                    st.notPrincipals.map(\.key).sorted().joined(separator: "\u{0}")].joined(separator: "\u{1}"))
         }
     }
 
     func canMerge(with b: Comparable) -> Bool {
-        guard statement.sid == nil, b.statement.sid == nil, hasStar == b.hasStar, fixed == b.fixed else { return false }
-        let equal = (actions == b.actions ? 1 : 0) + (resources == b.resources ? 1 : 0) + (principals == b.principals ? 1 : 0)
+        guard let fixed, fixed == b.fixed, hasStar == b.hasStar else { return false }
+        let equal = (actions.number == b.actions.number ? 1 : 0) + (resources.number == b.resources.number ? 1 : 0)
+            + (principals.number == b.principals.number ? 1 : 0)
         return equal >= 2
     }
 
-    mutating func merge(_ b: Comparable) {
+    mutating func merge(_ b: Comparable, _ numbers: inout Numbering) {
         // Actions render sorted and without repeats: the merged list keeps the order they come in.
-        for a in b.statement.actions where actions.insert(a) {
-            statement.actions.append(a)
+        if actions.number != b.actions.number {
+            for ((a, n), new) in zip(zip(b.statement.actions, b.actionNumbers), actions.insert(b.actionNumbers, &numbers)) where new {
+                statement.actions.append(a)
+                actionNumbers.append(n)
+            }
         }
-        for (r, k) in zip(b.statement.resources, b.resourceKeys) where resources.insert(k) {
-            statement.resources.append(r)
-            resourceKeys.append(k)
+        if resources.number != b.resources.number {
+            for ((r, n), new) in zip(zip(b.statement.resources, b.resourceNumbers), resources.insert(b.resourceNumbers, &numbers)) where new {
+                statement.resources.append(r)
+                resourceNumbers.append(n)
+            }
         }
-        for p in b.statement.principals where principals.insert(p.key) {
-            statement.principals.append(p)
+        if principals.number != b.principals.number {
+            for ((p, n), new) in zip(zip(b.statement.principals, b.principalNumbers), principals.insert(b.principalNumbers, &numbers)) where new {
+                statement.principals.append(p)
+                principalNumbers.append(n)
+            }
         }
     }
 }

@@ -11,17 +11,9 @@ public enum PolicyFiles {
         // What each file holds, in file order; minimising and resolving them runs in parallel.
         var jobs: [(path: String, statements: [Statement], minimized: Bool, resolve: Bool)] = []
         // One file per principal, with what it may do in every stack.
-        var principals: [Principal] = []
-        var statements: [Principal: [Statement]] = [:]
-        for plan in stacks {
-            for p in plan.principalPolicies {
-                if statements[p.principal] == nil { principals.append(p.principal) }
-                statements[p.principal, default: []] += p.statements
-            }
-        }
-        for p in principals {
-            let stem = PrincipalPolicy(principal: p, logicalID: "", policyName: "", statements: []).fileStem
-            jobs.append(("policies/\(safeFileName(stem)).json", statements[p]!, false, true))
+        for p in stacks.first?.identityPolicies ?? [] {
+            let stem = PrincipalPolicy(principal: p.principal, logicalID: "", policyName: "", statements: []).fileStem
+            jobs.append(("policies/\(safeFileName(stem)).json", p.statements, true, false))
         }
         for plan in stacks {
             for r in plan.repositories where !r.repositoryPolicy.isEmpty {
