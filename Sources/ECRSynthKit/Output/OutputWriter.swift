@@ -96,30 +96,18 @@ public enum OutputWriter {
         var report = OutputReport()
 
         func stage(_ batch: [OutputFile]) throws(IOFailure) -> [Staged] {
-            // Files are compared and written to their temporaries in parallel; a failure is reported
-            // for the first failing file in output order.
-            let outcomes = Parallel.map(batch.count, minimumPerThread: 64) { i -> Result<Staged?, IOFailure> in
-                let f = batch[i]
-                let path = dir + "/" + f.path
-                if let old = readIfExists(path), old == f.bytes { return .success(nil) }
-                do throws(IOFailure) {
-                    try makeDirectory(parent(of: path))
-                    return .success(Staged(relative: f.path, path: path, temp: try writeTemporary(for: path, bytes: f.bytes)))
-                } catch {
-                    return .failure(error)
-                }
-            }
+            // One file after the other: creating files in one folder from several threads is slower.
             var staged: [Staged] = []
-            var failure: IOFailure?
-            for (f, outcome) in zip(batch, outcomes) {
-                switch outcome {
-                case .success(let s?): staged.append(s)
-                case .success(nil): report.unchanged.append(f.path)
-                case .failure(let e): failure = failure ?? e
-                }
-            }
             do throws(IOFailure) {
-                if let failure { throw failure }
+                for f in batch {
+                    let path = dir + "/" + f.path
+                    if let old = readIfExists(path), old == f.bytes {
+                        report.unchanged.append(f.path)
+                        continue
+                    }
+                    try makeDirectory(parent(of: path))
+                    staged.append(Staged(relative: f.path, path: path, temp: try writeTemporary(for: path, bytes: f.bytes)))
+                }
                 try flush(staged, dir: dir)
             } catch {
                 for s in staged { unlink(s.temp) }
