@@ -323,7 +323,7 @@ struct RepositoryDecoder {
         let identityGrants = repo.grants.filter {
             switch $0.principal.value {
             case .role, .user: return true
-            case .arn(let a): return env == nil || a.split(separator: ":", omittingEmptySubsequences: false)[4] != env!.account
+            case .arn(let a): return env == nil || colonFields(a)[4] != env!.account
             case .account(let a): return a != env?.account
             case .service: return false
             }
@@ -392,7 +392,7 @@ public func pascalCase(_ name: String) -> String {
 
 /// Parses an event target ARN.
 func parseTarget(_ arn: String) -> TargetARN? {
-    let parts = arn.split(separator: ":", maxSplits: 5, omittingEmptySubsequences: false).map(String.init)
+    let parts = colonFields(arn, maxSplits: 5).map(String.init)
     guard parts.count == 6, parts[0] == "arn", ["aws", "aws-cn", "aws-us-gov"].contains(parts[1]),
           isRegion(parts[3]), isAccountID(parts[4]) else { return nil }
     let rest = parts[5]
@@ -407,7 +407,7 @@ func parseTarget(_ arn: String) -> TargetARN? {
         guard isName(Substring(rest), extra: "-_.") else { return nil }
         return TargetARN(arn: arn, service: .sqs, partition: parts[1], region: parts[3], account: parts[4], name: rest)
     case "lambda":
-        let fn = rest.split(separator: ":", omittingEmptySubsequences: false)
+        let fn = colonFields(rest)
         guard fn.count == 2 || fn.count == 3, fn[0] == "function", isName(fn[1], extra: "-_"), fn[1].count <= 64,
               fn.count == 2 || isName(fn[2], extra: "-_$") else { return nil }
         return TargetARN(arn: arn, service: .lambda, partition: parts[1], region: parts[3], account: parts[4], name: String(fn[1]))
@@ -426,7 +426,7 @@ struct KMSKeyReference {
 
     init?(_ s: String) {
         if s.hasPrefix("arn:") {
-            let parts = s.split(separator: ":", maxSplits: 5, omittingEmptySubsequences: false).map(String.init)
+            let parts = colonFields(s, maxSplits: 5).map(String.init)
             guard parts.count == 6, ["aws", "aws-cn", "aws-us-gov"].contains(parts[1]), parts[2] == "kms",
                   isRegion(parts[3]), isAccountID(parts[4]),
                   (parts[5].hasPrefix("key/") && parts[5].count > 4) || (parts[5].hasPrefix("alias/") && parts[5].count > 6)

@@ -337,7 +337,7 @@ func isIAMName(_ s: String) -> Bool {
 }
 
 func isPrincipalARN(_ s: String) -> Bool {
-    let parts = s.split(separator: ":", maxSplits: 5, omittingEmptySubsequences: false)
+    let parts = colonFields(s, maxSplits: 5)
     guard parts.count == 6, parts[0] == "arn", ["aws", "aws-cn", "aws-us-gov"].contains(String(parts[1])),
           parts[2] == "iam" || parts[2] == "sts", parts[3].isEmpty, isAccountID(String(parts[4])) else { return false }
     let resource = parts[5]
@@ -369,4 +369,20 @@ func isRepositoryNamePattern(_ s: String) -> Bool {
         if previousWasSeparator { return false }
     }
     return true
+}
+
+/// The colon-separated fields of an ARN (empty fields kept), at most `maxSplits` + 1 of them.
+public func colonFields(_ s: String, maxSplits: Int = .max) -> [Substring] {
+    var out: [Substring] = []
+    var start = s.startIndex
+    var i = s.utf8.startIndex
+    while i != s.utf8.endIndex {
+        if s.utf8[i] == UInt8(ascii: ":"), out.count < maxSplits {
+            out.append(s[start..<i])
+            start = s.utf8.index(after: i)
+        }
+        i = s.utf8.index(after: i)
+    }
+    out.append(s[start...])
+    return out
 }

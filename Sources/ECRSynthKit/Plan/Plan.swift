@@ -113,6 +113,8 @@ public struct PrincipalPolicy: Sendable {
 public struct IdentityPolicy: Sendable {
     public var principal: Principal
     public var statements: [Statement]
+    /// Characters of the policy without whitespace, as IAM counts them.
+    public var size: Int
 }
 
 public struct ExternalPolicy: Sendable {

@@ -79,9 +79,9 @@ public enum Planner {
                         policies[i].origins.append(nil)
                     }
                 case .arn(let a):
-                    let account = String(a.split(separator: ":", omittingEmptySubsequences: false)[4])
+                    let account = String(colonFields(a)[4])
                     if account != env?.account {
-                        let resource = a.split(separator: ":", maxSplits: 5, omittingEmptySubsequences: false)[5]
+                        let resource = colonFields(a, maxSplits: 5)[5]
                         let stem = "\(account)-" + safeFileName(String(resource))
                         addExternal(grant.principal.value, account: account, stem: stem, actions: actions, token: token, arn: plan.arnForFiles)
                     }
@@ -201,7 +201,8 @@ public enum Planner {
                     return v
                 }
             }
-            return IdentityPolicy(principal: policies[i].principal, statements: statements)
+            return IdentityPolicy(principal: policies[i].principal, statements: statements,
+                                  size: JSONWriter.compact(policyDocument(statements)).count)
         }
     }
 
@@ -219,7 +220,7 @@ public enum Planner {
             case .user(let n): (limit, what, name) = (2_048, "user", n)
             default: continue
             }
-            let size = JSONWriter.compact(policyDocument(file.statements)).count
+            let size = file.size
             guard size > limit else { continue }
             let estimate = placeholders ? "about " : ""
             let message = "the policy ecrsynth writes for \(what) '\(name)' is \(estimate)\(size) characters; IAM allows at most \(limit) in a \(what)'s inline policies: grant it on fewer repositories"
