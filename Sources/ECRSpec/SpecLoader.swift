@@ -22,18 +22,20 @@ public enum SpecLoader {
         return load(root: root)
     }
 
-    /// Validates a parsed document (nil: a stream with no document).
-    public static func load(root: Node?) -> (spec: Spec?, diagnostics: [Diagnostic]) {
+    /// Validates a parsed document (nil: a stream with no document). `prefetched` holds repositories
+    /// decoded while it was parsed, used where they were decoded against this document's own
+    /// `stack` and `defaults`.
+    public static func load(root: Node?, prefetched: RepositoryPrefetch? = nil) -> (spec: Spec?, diagnostics: [Diagnostic]) {
         guard let root, !root.isNull else {
             return (nil, [.error("spec is empty; it needs at least 'version', 'stack' and 'repositories'", at: .start)])
         }
         let findings = Findings()
-        let spec = decode(root, findings)
+        let spec = decode(root, findings, prefetched: prefetched)
         let diagnostics = findings.diagnostics.normalized()
         return (diagnostics.hasErrors ? nil : spec, diagnostics)
     }
 
-    static func decode(_ root: Node, _ findings: Findings) -> Spec? {
+    static func decode(_ root: Node, _ findings: Findings, prefetched: RepositoryPrefetch? = nil) -> Spec? {
         guard let top = Fields(root, known: topKeys, what: "the spec", findings: findings) else { return nil }
         if let v = top.require("version", what: "the spec") {
             if case .scalar("1", .plain) = v.kind, v.tag == nil || v.tag == "tag:yaml.org,2002:int" {} else {
@@ -42,18 +44,7 @@ public enum SpecLoader {
         }
         let stack = top.require("stack", what: "the spec").flatMap { decodeStack($0, findings) }
 
-        var defaults: [Pair] = []
-        if let d = top.value("defaults") {
-            for pair in d.mapping ?? [] where ["id", "repositoryName", "stack"].contains(pair.key.scalar ?? "") {
-                findings.error("'\(pair.key.scalar!)' cannot be set in defaults; each repository has its own", at: pair.key.mark)
-            }
-        }
-        if let d = top.value("defaults"),
-           let fields = Fields(d, known: repositoryKeys, what: "defaults", findings: findings) {
-            defaults = (d.mapping ?? []).filter { p in
-                p.key.scalar.map { fields.has($0) && defaultsKeys.contains($0) } ?? false
-            }
-        }
+        let defaults = top.value("defaults").map { defaultPairs($0, findings) } ?? []
 
         var repositories: [Repository] = []
         if let list = top.require("repositories", what: "the spec") {
@@ -62,8 +53,10 @@ public enum SpecLoader {
                     findings.error("'repositories' must list at least one repository", at: list.mark)
                 }
                 let env = stack?.env
-                // Repositories are independent until the checks across them below: decoded in parallel.
-                let decoded = Parallel.map(items.count) { [defaults] i in
+                // Repositories are independent until the checks across them below: decoded while the
+                // spec was parsed, or now in parallel.
+                let early = prefetched?.decoded(stack: top.value("stack"), defaults: top.value("defaults"), repositories: list)
+                let decoded = early ?? Parallel.map(items.count) { [defaults] i in
                     let own = Findings()
                     let repo = RepositoryDecoder(findings: own, env: env).decode(items[i], defaults: defaults)
                     return (repo, own.diagnostics)
@@ -111,6 +104,17 @@ public enum SpecLoader {
         }
         guard let stack else { return nil }
         return Spec(stack: stack, repositories: repositories, authorizationTokenReaders: tokenReaders)
+    }
+
+    /// The pairs of `defaults` that repositories inherit; problems with them are reported.
+    static func defaultPairs(_ d: Node, _ findings: Findings) -> [Pair] {
+        for pair in d.mapping ?? [] where ["id", "repositoryName", "stack"].contains(pair.key.scalar ?? "") {
+            findings.error("'\(pair.key.scalar!)' cannot be set in defaults; each repository has its own", at: pair.key.mark)
+        }
+        guard let fields = Fields(d, known: repositoryKeys, what: "defaults", findings: findings) else { return [] }
+        return (d.mapping ?? []).filter { p in
+            p.key.scalar.map { fields.has($0) && defaultsKeys.contains($0) } ?? false
+        }
     }
 
     // MARK: stack

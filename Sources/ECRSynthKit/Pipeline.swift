@@ -28,13 +28,21 @@ public enum Pipeline {
 
     /// Parses and decodes; the document tree is freed on return, before planning.
     static func load(_ bytes: [UInt8], limits: ParseLimits) -> (spec: Spec?, diagnostics: [Diagnostic]) {
+        // Repositories are decoded on a second thread while the parser reads on.
+        let prefetch = RepositoryPrefetch()
         let root: Node?
         do {
-            root = try Timings.measure("parse") { () throws(YAMLError) in try YAMLParser.parse(bytes, limits: limits) }
+            root = try Timings.measure("parse") { () throws(YAMLError) in
+                try YAMLParser.parse(bytes, limits: limits, observer: prefetch)
+            }
         } catch {
+            prefetch.abandon()
             return (nil, error.problems.map(\.diagnostic))
         }
-        return Timings.measure("decode") { SpecLoader.load(root: root) }
+        return Timings.measure("decode") {
+            prefetch.finish()
+            return SpecLoader.load(root: root, prefetched: prefetch)
+        }
     }
 
     public enum TemplateFormat: String, Sendable, CaseIterable {

@@ -24,7 +24,8 @@ public struct ParseLimits: Sendable {
 /// more than one document, and the limits of `ParseLimits` are reported as `YAMLProblem`s.
 public enum YAMLParser {
     /// Parses one document. Returns nil for a stream with no document (empty or comments only).
-    public static func parse(_ bytes: [UInt8], limits: ParseLimits = .default) throws(YAMLError) -> Node? {
+    public static func parse(_ bytes: [UInt8], limits: ParseLimits = .default,
+                             observer: (any ParseObserver)? = nil) throws(YAMLError) -> Node? {
         if bytes.count > limits.maxBytes {
             throw YAMLError([YAMLProblem(
                 "input is \(bytes.count) bytes; the largest spec accepted is \(limits.maxBytes) bytes",
@@ -38,6 +39,7 @@ public enum YAMLParser {
         if body.starts(with: [0xEF, 0xBB, 0xBF]) { body = body.dropFirst(3) }
         let result: Result<Node?, YAMLError> = body.withUnsafeBufferPointer { buffer in
             var composer = Composer(limits: limits, input: buffer)
+            composer.observer = observer
             return composer.run()
         }
         return try result.get()
@@ -54,9 +56,20 @@ public enum YAMLParser {
     }
 }
 
+/// Sees parts of the document as soon as they are composed, while the rest is still being parsed,
+/// so work on them can start early. What it sees may still be rejected: only the parse's result counts.
+public protocol ParseObserver: AnyObject {
+    /// A complete value of the root mapping.
+    func rootValue(key: String, value: Node)
+    /// A complete element of the sequence that is the value of the root mapping's `key` (written at
+    /// `sequence`); `index` counts from 0.
+    func rootSequenceItem(key: String, sequence: Mark, index: Int, item: Node)
+}
+
 private struct Composer {
     let limits: ParseLimits
     let input: UnsafeBufferPointer<UInt8>
+    var observer: (any ParseObserver)?
 
     /// A collection being built.
     struct Frame {
@@ -213,6 +226,9 @@ private struct Composer {
         stack[top].weight += weight
         if !stack[top].isMapping {
             stack[top].items.append(node)
+            if let observer, top == 1, stack[0].isMapping, let key = stack[0].pendingKey?.scalar {
+                observer.rootSequenceItem(key: key, sequence: stack[1].mark, index: stack[1].items.count - 1, item: node)
+            }
             return nil
         }
         guard let key = stack[top].pendingKey else {
@@ -231,6 +247,7 @@ private struct Composer {
             stack[top].seenKeys?[text] = key.mark
         }
         stack[top].pairs.append(Pair(key: key, value: node))
+        if let observer, top == 0, let text { observer.rootValue(key: text, value: node) }
         if stack[top].seenKeys == nil, stack[top].pairs.count > Frame.searchLimit {
             stack[top].seenKeys = stack[top].keyMarks()
         }

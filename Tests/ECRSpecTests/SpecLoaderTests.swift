@@ -162,3 +162,64 @@ private let head = """
         ])
     }
 }
+
+/// Repositories decoded on a second thread while the spec is parsed (`RepositoryPrefetch`) are what
+/// decoding the parsed document gives, and are used only when decoded against its own stack and defaults.
+@Suite struct RepositoryPrefetchTests {
+    static let stack = "stack: {name: S, env: {account: \"123456789012\", region: eu-west-1}}\n"
+    static let defaults = "defaults: {imageScanOnPush: true, imageTagMutability: MUTABLE, tags: {team: a}}\n"
+    static var repositories: String {
+        var s = "repositories:\n"
+        for i in 0..<300 {
+            s += "  - repositoryName: team/r\(i)\n"
+            s += i % 7 == 0 ? "    imageScanOnPush: maybe\n" : "    tags: {app: r\(i)}\n"
+            s += "    onImagePushed: [{targets: [\"arn:aws:sns:eu-west-1:123456789012:t\(i % 3)\"]}]\n"
+        }
+        return s
+    }
+
+    /// Loads `text` with and without the prefetch; returns both and whether the prefetch was used.
+    static func both(_ text: String) throws -> (with: (Spec?, [Diagnostic]), without: (Spec?, [Diagnostic]), used: Bool) {
+        let prefetch = RepositoryPrefetch()
+        let root = try YAMLParser.parse(Array(text.utf8), observer: prefetch)
+        prefetch.finish()
+        let top = root?.mapping ?? []
+        func value(_ key: String) -> Node? { top.first { $0.key.scalar == key }?.value }
+        let used = value("repositories").flatMap {
+            prefetch.decoded(stack: value("stack"), defaults: value("defaults"), repositories: $0)
+        } != nil
+        let with = SpecLoader.load(root: root, prefetched: prefetch)
+        let without = SpecLoader.load(root: root)
+        return ((with.spec, with.diagnostics), (without.spec, without.diagnostics), used)
+    }
+
+    static func summary(_ spec: Spec?) -> [String] {
+        spec?.repositories.map { "\($0.id.value) \($0.tags.map { "\($0.key)=\($0.value)" }) \(String(describing: $0.imageScanOnPush)) \($0.onImagePushed.count)" } ?? []
+    }
+
+    @Test(arguments: ["stack-defaults-repositories", "repositories-first", "defaults-after", "no-defaults"])
+    func sameResultInEveryKeyOrder(_ order: String) throws {
+        let text: String
+        switch order {
+        case "stack-defaults-repositories": text = "version: 1\n" + Self.stack + Self.defaults + Self.repositories
+        case "repositories-first": text = "version: 1\n" + Self.repositories + Self.stack + Self.defaults
+        case "defaults-after": text = "version: 1\n" + Self.stack + Self.repositories + Self.defaults
+        default: text = "version: 1\n" + Self.stack + Self.repositories
+        }
+        let r = try Self.both(text)
+        #expect(r.with.1 == r.without.1)
+        #expect(Self.summary(r.with.0) == Self.summary(r.without.0))
+        #expect(r.with.1.contains { $0.message.contains("'imageScanOnPush' must be true or false") })
+        // Decoded early only when stack and defaults came first (without defaults: stack first).
+        #expect(r.used == (order == "stack-defaults-repositories" || order == "no-defaults"))
+    }
+
+    @Test func aFailedParseStopsTheWorkerAndUsesNothing() {
+        let text = "version: 1\n" + Self.stack + Self.repositories + "  - [unclosed\n"
+        let prefetch = RepositoryPrefetch()
+        #expect(throws: YAMLError.self) { try YAMLParser.parse(Array(text.utf8), observer: prefetch) }
+        prefetch.abandon()
+        let list = Node(.sequence([]), mark: Mark(line: 3, column: 1))
+        #expect(prefetch.decoded(stack: nil, defaults: nil, repositories: list) == nil)
+    }
+}

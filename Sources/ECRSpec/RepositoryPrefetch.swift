@@ -1,0 +1,138 @@
+import Dispatch
+import YAML
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Decodes repositories on a second thread while the parser is still reading the rest of the spec.
+///
+/// As the parser completes each element of `repositories`, it is queued; a worker decodes the queue
+/// with the `stack` and `defaults` seen before the first element (specs usually come in that order).
+/// When the parse ends, the caller helps with what is left. The loader uses the results only when the
+/// finished document has that same `stack`, `defaults` and `repositories` list; otherwise it decodes
+/// again, so the outcome never depends on this.
+public final class RepositoryPrefetch: ParseObserver, @unchecked Sendable {
+    /// What the queued repositories are decoded against.
+    struct Context {
+        var stackMark: Mark?
+        var defaultsMark: Mark?
+        var env: Environment?
+        var defaults: [Pair]
+    }
+
+    private let lock = Lock()
+    private let available = DispatchSemaphore(value: 0)
+    private let group = DispatchGroup()
+    // Set on the parsing thread before the first repository; read-only afterwards.
+    private var stackNode: Node?
+    private var defaultsNode: Node?
+    private(set) var context: Context?
+    private(set) var sequenceMark: Mark?
+    // Guarded by `lock`.
+    private var items: [Node] = []
+    private var results: [(Repository?, [Diagnostic])?] = []
+    private var claimed = 0
+    private var closed = false
+    private var abandoned = false
+
+    public init() {}
+
+    public func rootValue(key: String, value: Node) {
+        guard context == nil else { return }
+        if key == "stack" { stackNode = value }
+        if key == "defaults" { defaultsNode = value }
+    }
+
+    public func rootSequenceItem(key: String, sequence: Mark, index: Int, item: Node) {
+        guard key == "repositories" else { return }
+        if context == nil {
+            let scratch = Findings()
+            context = Context(stackMark: stackNode?.mark, defaultsMark: defaultsNode?.mark,
+                              env: stackNode.flatMap { SpecLoader.decodeStack($0, scratch) }?.env,
+                              defaults: defaultsNode.map { SpecLoader.defaultPairs($0, scratch) } ?? [])
+            sequenceMark = sequence
+            group.enter()
+            DispatchQueue.global().async {
+                self.work()
+                self.group.leave()
+            }
+        }
+        lock.locked {
+            items.append(item)
+            results.append(nil)
+        }
+        available.signal()
+    }
+
+    /// Decodes queued repositories until the queue is closed and empty.
+    private func work() {
+        while true {
+            available.wait()
+            guard decodeNext() else { return }
+        }
+    }
+
+    /// Claims and decodes the next queued repository; false when there is none left.
+    private func decodeNext() -> Bool {
+        guard let context else { return false }
+        let claim: (Int, Node)? = lock.locked {
+            guard !abandoned, claimed < items.count else { return nil }
+            claimed += 1
+            return (claimed - 1, items[claimed - 1])
+        }
+        guard let (i, node) = claim else { return false }
+        let findings = Findings()
+        let repo = RepositoryDecoder(findings: findings, env: context.env).decode(node, defaults: context.defaults)
+        lock.locked { results[i] = (repo, findings.diagnostics) }
+        return true
+    }
+
+    /// Ends the queue: this thread decodes what is left beside the worker, and both finish. Call
+    /// once, after the parse, whatever its outcome.
+    public func finish() {
+        guard context != nil else { return }
+        lock.locked { closed = true }
+        available.signal()
+        while decodeNext() {}
+        group.wait()
+    }
+
+    /// Stops after the repository being decoded, for a parse that failed: nothing is used.
+    public func abandon() {
+        guard context != nil else { return }
+        lock.locked {
+            closed = true
+            abandoned = true
+        }
+        available.signal()
+        group.wait()
+    }
+
+    /// The decoded repositories, if they were decoded against the document's own `stack` and
+    /// `defaults` (nil when absent) and are all the elements of its `repositories` list.
+    func decoded(stack: Node?, defaults: Node?, repositories: Node) -> [(Repository?, [Diagnostic])]? {
+        guard let context, context.stackMark == stack?.mark, context.defaultsMark == defaults?.mark,
+              let count = repositories.sequence?.count else { return nil }
+        return lock.locked {
+            guard closed, !abandoned, sequenceMark == repositories.mark, items.count == count else { return nil }
+            let done = results.compactMap { $0 }
+            return done.count == count ? done : nil
+        }
+    }
+}
+
+/// A mutual-exclusion lock (pthread), for the few shared fields above.
+final class Lock: @unchecked Sendable {
+    private var mutex = pthread_mutex_t()
+
+    init() { pthread_mutex_init(&mutex, nil) }
+    deinit { pthread_mutex_destroy(&mutex) }
+
+    func locked<T>(_ body: () -> T) -> T {
+        pthread_mutex_lock(&mutex)
+        defer { pthread_mutex_unlock(&mutex) }
+        return body()
+    }
+}
