@@ -45,8 +45,19 @@ public final class RepositoryPrefetch: ParseObserver, @unchecked Sendable {
         if key == "defaults" { defaultsNode = value }
     }
 
+    /// Past this many repositories (ECR's limit per Region) nothing more is decoded early: such a
+    /// spec is decoded after the parse, if it parses at all, so a hostile one costs no extra memory.
+    static let limit = 100_000
+
     public func rootSequenceItem(key: String, sequence: Mark, index: Int, item: Node) {
         guard key == "repositories" else { return }
+        guard index < Self.limit else {
+            if index == Self.limit {
+                lock.locked { abandoned = true }
+                available.signal()
+            }
+            return
+        }
         if context == nil {
             let scratch = Findings()
             context = Context(stackMark: stackNode?.mark, defaultsMark: defaultsNode?.mark,
