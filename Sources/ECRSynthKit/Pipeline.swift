@@ -58,7 +58,7 @@ public enum Pipeline {
         var files = Parallel.map(stacks.count, minimumPerThread: 1) { i in
             let stack = stacks[i]
             switch format {
-            case .json: return OutputFile(path: "\(stack.stackName).template.json", bytes: TemplateRenderer.templateJSON(stack))
+            case .json: return OutputFile(path: "\(stack.stackName).template.json", chunks: TemplateRenderer.templateJSON(stack))
             case .yaml: return OutputFile(path: "\(stack.stackName).template.yaml", bytes: YAMLTemplate.bytes(TemplateRenderer.template(stack)))
             }
         }

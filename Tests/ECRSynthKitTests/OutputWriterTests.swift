@@ -52,6 +52,25 @@ import Testing
         #expect(try String(contentsOfFile: dir + "/policies/b.json", encoding: .utf8) == "3\n")
     }
 
+    @Test func filesInPiecesAreWrittenHashedAndComparedAsOne() throws {
+        let dir = tempDir()
+        // Many small pieces, one over the writer's 256 KiB buffer, and empty ones.
+        var chunks: [[UInt8]] = (0..<3000).map { Array("piece \($0),".utf8) }
+        chunks.insert([UInt8](repeating: 0x61, count: 300 << 10), at: 1500)
+        chunks.append([])
+        let joined = Array(chunks.joined())
+        let pieces = OutputFile(path: "t.json", chunks: chunks)
+        #expect(pieces == OutputFile(path: "t.json", bytes: joined))
+        #expect(OutputWriter.sha256(chunks) == OutputWriter.sha256(joined))
+        let first = try OutputWriter.write([pieces], to: dir)
+        #expect(first.written == ["t.json"])
+        #expect(try Array(Data(contentsOf: URL(fileURLWithPath: dir + "/t.json"))) == joined)
+        #expect(try OutputWriter.write([pieces], to: dir).unchanged == ["t.json"])
+        var changed = chunks
+        changed[2999] = Array("piece X,".utf8)
+        #expect(try OutputWriter.check([OutputFile(path: "t.json", chunks: changed)], in: dir).changed == ["t.json"])
+    }
+
     @Test func checkReportsEachDifference() throws {
         let dir = tempDir()
         _ = try OutputWriter.write(files([("a.json", "1\n"), ("gone.json", "g\n")]), to: dir)

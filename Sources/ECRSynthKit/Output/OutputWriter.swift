@@ -13,15 +13,41 @@ private func linuxSyncfs(_ fd: Int32) -> Int32
 /// One file of the output, relative to the output folder.
 public struct OutputFile: Sendable, Equatable {
     public var path: String
-    public var bytes: [UInt8]
+    /// The content in pieces, one after the other: a template is assembled from the repositories'
+    /// pre-rendered pieces without copying them.
+    public private(set) var chunks: [[UInt8]]
 
     public init(path: String, bytes: [UInt8]) {
+        self.init(path: path, chunks: [bytes])
+    }
+
+    public init(path: String, chunks: [[UInt8]]) {
         self.path = path
-        self.bytes = bytes
+        self.chunks = chunks
     }
 
     public init(path: String, text: String) {
         self.init(path: path, bytes: Array(text.utf8))
+    }
+
+    /// The content in one piece.
+    public var bytes: [UInt8] { chunks.count == 1 ? chunks[0] : Array(chunks.joined()) }
+
+    public var count: Int { chunks.reduce(0) { $0 + $1.count } }
+
+    /// Whether `other` is this content, compared piece by piece.
+    func hasContent(_ other: [UInt8]) -> Bool {
+        guard other.count == count else { return false }
+        var offset = 0
+        for chunk in chunks {
+            guard other[offset..<offset + chunk.count].elementsEqual(chunk) else { return false }
+            offset += chunk.count
+        }
+        return true
+    }
+
+    public static func == (a: OutputFile, b: OutputFile) -> Bool {
+        a.path == b.path && a.count == b.count && a.bytes == b.bytes
     }
 }
 
@@ -55,7 +81,7 @@ public enum OutputWriter {
     static func manifest(for files: [OutputFile], stackNames: [String], repositories: [(id: String, stack: String)]) -> OutputFile {
         let sorted = files.sorted { $0.path < $1.path }
         let entries: [JSONValue] = Parallel.map(sorted.count) { i in
-            .object([("path", .string(sorted[i].path)), ("sha256", .string(sha256(sorted[i].bytes)))])
+            .object([("path", .string(sorted[i].path)), ("sha256", .string(sha256(sorted[i].chunks)))])
         }
         let json: JSONValue = .object([
             ("ecrsynth", .string(ecrsynthVersion)),
@@ -78,7 +104,13 @@ public enum OutputWriter {
     }
 
     public static func sha256(_ bytes: [UInt8]) -> String {
-        SHA256.hash(data: bytes).map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
+        sha256([bytes])
+    }
+
+    static func sha256(_ chunks: [[UInt8]]) -> String {
+        var hasher = SHA256()
+        for chunk in chunks { hasher.update(data: chunk) }
+        return hasher.finalize().map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
     }
 
     /// Writes `files` into `dir` in three steps. First every changed file but the manifest goes to a
@@ -101,12 +133,12 @@ public enum OutputWriter {
             do throws(IOFailure) {
                 for f in batch {
                     let path = dir + "/" + f.path
-                    if let old = readIfExists(path), old == f.bytes {
+                    if let old = readIfExists(path), f.hasContent(old) {
                         report.unchanged.append(f.path)
                         continue
                     }
                     try makeDirectory(parent(of: path))
-                    staged.append(Staged(relative: f.path, path: path, temp: try writeTemporary(for: path, bytes: f.bytes)))
+                    staged.append(Staged(relative: f.path, path: path, temp: try writeTemporary(for: path, chunks: f.chunks)))
                 }
                 try flush(staged, dir: dir)
             } catch {
@@ -182,7 +214,7 @@ public enum OutputWriter {
         for f in files {
             switch readIfExists(dir + "/" + f.path) {
             case nil: report.added.append(f.path)
-            case let old? where old == f.bytes: report.unchanged.append(f.path)
+            case let old? where f.hasContent(old): report.unchanged.append(f.path)
             default: report.changed.append(f.path)
             }
         }
@@ -252,21 +284,38 @@ public enum OutputWriter {
     }
 
     /// Writes `bytes` to a temporary beside `path` and returns its path.
-    static func writeTemporary(for path: String, bytes: [UInt8]) throws(IOFailure) -> String {
+    static func writeTemporary(for path: String, chunks: [[UInt8]]) throws(IOFailure) -> String {
         let temp = parent(of: path) + "/" + temporaryPrefix + "\(getpid())-" + (path.split(separator: "/").last.map(String.init) ?? "out")
         let fd = open(temp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw IOFailure(path: path, message: "cannot write: \(errnoText())") }
-        var offset = 0
         var failure: String?
-        while offset < bytes.count {
-            let n = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + offset, $0.count - offset) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                failure = errnoText()
-                break
+        // Small pieces are gathered into one buffer, so a write(2) moves up to 256 KiB.
+        var buffer: [UInt8] = []
+        buffer.reserveCapacity(min(256 << 10, chunks.reduce(0) { $0 + $1.count }))
+        func drain(_ bytes: UnsafeRawBufferPointer) {
+            var offset = 0
+            while offset < bytes.count, failure == nil {
+                let n = Glibc.write(fd, bytes.baseAddress! + offset, bytes.count - offset)
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    failure = errnoText()
+                } else {
+                    offset += n
+                }
             }
-            offset += n
         }
+        for chunk in chunks where failure == nil {
+            if buffer.count + chunk.count > 256 << 10 {
+                buffer.withUnsafeBytes { drain($0) }
+                buffer.removeAll(keepingCapacity: true)
+            }
+            if chunk.count >= 256 << 10 {
+                chunk.withUnsafeBytes { drain($0) }
+            } else {
+                buffer.append(contentsOf: chunk)
+            }
+        }
+        if failure == nil, !buffer.isEmpty { buffer.withUnsafeBytes { drain($0) } }
         #if !os(Linux)
         if failure == nil, fsync(fd) != 0 { failure = errnoText() }
         #endif
@@ -277,6 +326,7 @@ public enum OutputWriter {
         }
         return temp
     }
+
 
     /// Puts the temporaries on disk before any is renamed: one `syncfs` of the output's file system
     /// on Linux (a flush per file costs more than writing them), a flush per file elsewhere.

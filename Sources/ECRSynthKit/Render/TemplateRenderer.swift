@@ -20,44 +20,50 @@ public enum TemplateRenderer {
         return template.json
     }
 
-    /// The JSON template, byte for byte `JSONWriter.prettyBytes(template(plan))`, assembled from each
-    /// repository's pre-rendered members; only the principal policies are written here.
-    public static func templateJSON(_ plan: Plan) -> [UInt8] {
-        var out: [UInt8] = []
-        out.reserveCapacity(plan.repositories.reduce(256) { $0 + $1.renderedResources.count + $1.renderedOutputs.count + 4 })
-        out.append(UInt8(ascii: "{"))
+    /// The JSON template, byte for byte `JSONWriter.prettyBytes(template(plan))`, in pieces: each
+    /// repository's pre-rendered members as they are, the rest written here.
+    public static func templateJSON(_ plan: Plan) -> [[UInt8]] {
+        var chunks: [[UInt8]] = []
+        chunks.reserveCapacity(plan.order.count * 2 + plan.repositories.count * 2 + 8)
+        var head: [UInt8] = [UInt8(ascii: "{")]
         if let description = plan.description {
-            JSONWriter.appendMembers([("Description", .string(description))], indent: 0, to: &out)
-            out.append(UInt8(ascii: ","))
+            JSONWriter.appendMembers([("Description", .string(description))], indent: 0, to: &head)
+            head.append(UInt8(ascii: ","))
         }
-        out.append(contentsOf: "\n \"Resources\": ".utf8)
+        head.append(contentsOf: "\n \"Resources\": ".utf8)
         if plan.order.isEmpty {
-            out.append(contentsOf: "{}".utf8)
+            head.append(contentsOf: "{}".utf8)
+            chunks.append(head)
         } else {
-            out.append(UInt8(ascii: "{"))
+            head.append(UInt8(ascii: "{"))
+            chunks.append(head)
             for (n, slot) in plan.order.enumerated() {
-                if n > 0 { out.append(UInt8(ascii: ",")) }
+                if n > 0 { chunks.append(comma) }
                 switch slot {
                 case .repository(let i):
-                    out.append(contentsOf: plan.repositories[i].renderedResources)
+                    chunks.append(plan.repositories[i].renderedResources)
                 case .principalPolicy(let i):
                     let p = plan.principalPolicies[i]
-                    JSONWriter.appendMembers([(p.logicalID, principalPolicy(p))], indent: 1, to: &out)
+                    var policy: [UInt8] = []
+                    JSONWriter.appendMembers([(p.logicalID, principalPolicy(p))], indent: 1, to: &policy)
+                    chunks.append(policy)
                 }
             }
-            out.append(contentsOf: "\n }".utf8)
+            chunks.append(Array("\n }".utf8))
         }
         if !plan.repositories.isEmpty {
-            out.append(contentsOf: ",\n \"Outputs\": {".utf8)
+            chunks.append(Array(",\n \"Outputs\": {".utf8))
             for (n, r) in plan.repositories.enumerated() {
-                if n > 0 { out.append(UInt8(ascii: ",")) }
-                out.append(contentsOf: r.renderedOutputs)
+                if n > 0 { chunks.append(comma) }
+                chunks.append(r.renderedOutputs)
             }
-            out.append(contentsOf: "\n }".utf8)
+            chunks.append(Array("\n }".utf8))
         }
-        out.append(contentsOf: "\n}\n".utf8)
-        return out
+        chunks.append(Array("\n}\n".utf8))
+        return chunks
     }
+
+    private static let comma: [UInt8] = [UInt8(ascii: ",")]
 
     /// Renders a repository's resources and outputs once, for `templateJSON` and the stack splitter.
     static func prerender(_ r: RepositoryPlan) {
@@ -65,8 +71,9 @@ public enum TemplateRenderer {
         writeRepositoryResources(r, to: &resources)
         var outputs = PrettyJSON(membersAt: 2)
         writeOutputs(r, to: &outputs)
-        r.renderedResources = resources.bytes
-        r.renderedOutputs = outputs.bytes
+        // Kept at their size: the writing buffers' spare capacity would double what 10,000 of them hold.
+        r.renderedResources = Array(resources.bytes[...])
+        r.renderedOutputs = Array(outputs.bytes[...])
     }
 
     /// A repository with its children: event rules and their Lambda permissions.
