@@ -50,7 +50,8 @@ public final class RepositoryPrefetch: ParseObserver, @unchecked Sendable {
     static let limit = 100_000
 
     public func rootSequenceItem(key: String, sequence: Mark, index: Int, item: Node) {
-        guard key == "repositories" else { return }
+        // With one processor there is no second thread to decode on.
+        guard key == "repositories", Parallel.width > 1 else { return }
         guard index < Self.limit else {
             if index == Self.limit {
                 lock.locked { abandoned = true }

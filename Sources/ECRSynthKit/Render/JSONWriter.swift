@@ -120,18 +120,14 @@ public enum JSONWriter {
 
     static func escape(_ s: String, into out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
-        var s = s
-        s.withUTF8 { bytes in
-            var plain = true
-            for u in bytes where u < 0x20 || u == 0x22 || u == 0x5C {
-                plain = false
-                break
-            }
-            if plain {
-                out.append(contentsOf: bytes)
-                return
-            }
-            for u in bytes {
+        // Most strings need no escape and are copied as they are.
+        let copied = s.utf8.withContiguousStorageIfAvailable { bytes -> Bool in
+            for u in bytes where u < 0x20 || u == 0x22 || u == 0x5C { return false }
+            out.append(contentsOf: bytes)
+            return true
+        }
+        if copied != true {
+            for u in s.utf8 {
                 switch u {
                 case 0x22: out.append(contentsOf: "\\\"".utf8)
                 case 0x5C: out.append(contentsOf: "\\\\".utf8)
