@@ -48,6 +48,12 @@ public final class RepositoryPrefetch: ParseObserver, @unchecked Sendable {
     /// Past this many repositories (ECR's limit per Region) nothing more is decoded early: such a
     /// spec is decoded after the parse, if it parses at all, so a hostile one costs no extra memory.
     static let limit = 100_000
+    /// The worker starts once this many repositories are queued: a small spec is decoded after the
+    /// parse, on the threads already running, faster than a thread starts.
+    static let start = 64
+
+    /// Whether repositories are being decoded early.
+    public var isActive: Bool { context != nil }
 
     public func rootSequenceItem(key: String, sequence: Mark, index: Int, item: Node) {
         // With one processor there is no second thread to decode on.
@@ -59,7 +65,12 @@ public final class RepositoryPrefetch: ParseObserver, @unchecked Sendable {
             }
             return
         }
-        if context == nil {
+        lock.locked {
+            items.append(item)
+            results.append(nil)
+        }
+        available.signal()
+        if context == nil, index + 1 == Self.start {
             let scratch = Findings()
             context = Context(stackMark: stackNode?.mark, defaultsMark: defaultsNode?.mark,
                               env: stackNode.flatMap { SpecLoader.decodeStack($0, scratch) }?.env,
@@ -71,11 +82,6 @@ public final class RepositoryPrefetch: ParseObserver, @unchecked Sendable {
                 self.group.leave()
             }
         }
-        lock.locked {
-            items.append(item)
-            results.append(nil)
-        }
-        available.signal()
     }
 
     /// Decodes queued repositories until the queue is closed and empty.

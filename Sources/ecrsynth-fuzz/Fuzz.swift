@@ -9,7 +9,8 @@
 //   - rendering the same stacks twice gives different bytes (synth --check would never settle);
 //   - a JSON template does not read back (JSONReader) as the value it was written from;
 //   - a YAML template does not read back (YAMLParser) as the same tree, or holds a plain scalar that a
-//     YAML 1.1 reader (CloudFormation's) would take for a number, boolean, null or date instead of a string.
+//     YAML 1.1 reader (CloudFormation's) would take for a number, boolean, null or date instead of a string;
+//   - repositories decoded while parsing (RepositoryPrefetch) give other diagnostics than decoding after.
 import ECRSpec
 import ECRSynthKit
 import YAML
@@ -17,6 +18,7 @@ import YAML
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzOne(_ data: UnsafeRawPointer, _ size: Int) -> CInt {
     let bytes = Array(UnsafeRawBufferPointer(start: data, count: size))
+    checkEarlyDecoding(bytes)
     let checked = Pipeline.check(bytes)
     // Every command prints the diagnostics: format them the three ways the CLI does.
     _ = DiagnosticFormatter.text(checked.diagnostics, path: "fuzz.yaml")
@@ -52,6 +54,21 @@ public func fuzzOne(_ data: UnsafeRawPointer, _ size: Int) -> CInt {
         }
     }
     return 0
+}
+
+/// Loads `bytes` with and without the repositories decoded during the parse: the same diagnostics.
+func checkEarlyDecoding(_ bytes: [UInt8]) {
+    let prefetch = RepositoryPrefetch()
+    guard let root = try? YAMLParser.parse(bytes, observer: prefetch) else {
+        prefetch.abandon()
+        return
+    }
+    prefetch.finish()
+    guard prefetch.isActive else { return }
+    let early = SpecLoader.load(root: root, prefetched: prefetch).diagnostics
+    if early != SpecLoader.load(root: root).diagnostics {
+        fatalError("repositories decoded while parsing give other diagnostics than decoding after the parse")
+    }
 }
 
 func firstDifference(_ a: JSONValue, _ b: JSONValue, at path: String) -> String? {
