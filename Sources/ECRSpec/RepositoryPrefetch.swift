@@ -8,8 +8,8 @@ import Darwin
 
 /// Decodes repositories on a second thread while the parser is still reading the rest of the spec.
 ///
-/// As the parser completes each element of `repositories`, it is queued; a worker decodes the queue
-/// with the `stack` and `defaults` seen before the first element (specs usually come in that order).
+/// As the parser completes each element of `repositories`, it is queued; from the 64th on, a worker
+/// decodes the queue with the `stack` and `defaults` seen so far (specs usually write them first).
 /// When the parse ends, the caller helps with what is left. The loader uses the results only when the
 /// finished document has that same `stack`, `defaults` and `repositories` list; otherwise it decodes
 /// again, so the outcome never depends on this.
@@ -25,7 +25,7 @@ public final class RepositoryPrefetch: ParseObserver, @unchecked Sendable {
     private let lock = Lock()
     private let available = DispatchSemaphore(value: 0)
     private let group = DispatchGroup()
-    // Set on the parsing thread before the first repository; read-only afterwards.
+    // Set on the parsing thread before the worker starts; read-only afterwards.
     private var stackNode: Node?
     private var defaultsNode: Node?
     private(set) var context: Context?
