@@ -98,38 +98,23 @@ struct PrettyJSON: JSONSink {
         afterKey = true
     }
 
-    mutating func beginObject() {
+    mutating func beginObject() { open(UInt8(ascii: "{")) }
+    mutating func endObject() { close(UInt8(ascii: "}")) }
+    mutating func beginArray() { open(UInt8(ascii: "[")) }
+    mutating func endArray() { close(UInt8(ascii: "]")) }
+
+    private mutating func open(_ bracket: UInt8) {
         startValue()
-        bytes.append(UInt8(ascii: "{"))
+        bytes.append(bracket)
         empty.append(true)
         depth += 1
     }
 
-    mutating func endObject() {
+    /// An empty container closes on its line (`{}`, `[]`), another on a line of its own.
+    private mutating func close(_ bracket: UInt8) {
         depth -= 1
-        if empty.removeLast() {
-            bytes.append(UInt8(ascii: "}"))
-        } else {
-            JSONWriter.newline(&bytes, depth)
-            bytes.append(UInt8(ascii: "}"))
-        }
-    }
-
-    mutating func beginArray() {
-        startValue()
-        bytes.append(UInt8(ascii: "["))
-        empty.append(true)
-        depth += 1
-    }
-
-    mutating func endArray() {
-        depth -= 1
-        if empty.removeLast() {
-            bytes.append(UInt8(ascii: "]"))
-        } else {
-            JSONWriter.newline(&bytes, depth)
-            bytes.append(UInt8(ascii: "]"))
-        }
+        if !empty.removeLast() { JSONWriter.newline(&bytes, depth) }
+        bytes.append(bracket)
     }
 
     mutating func string(_ s: String) {
