@@ -121,9 +121,12 @@ private func rule(_ status: TagStatus, priority: Int? = nil, prefixes: [String]?
                                               ("c", .array([])), ("d", .object([("e", .null)]))]
         let whole = JSONWriter.prettyBytes(.object([("top", .object(members))]))
         var pieces: [UInt8] = Array("{\n \"top\": {".utf8)
-        JSONWriter.appendMembers(Array(members[..<1]), indent: 1, to: &pieces)
+        var first = PrettyJSON(membersAt: 2), rest = PrettyJSON(membersAt: 2)
+        for (key, value) in members[..<1] { first.member(key, value) }
+        for (key, value) in members[1...] { rest.member(key, value) }
+        pieces += first.bytes
         pieces.append(UInt8(ascii: ","))
-        JSONWriter.appendMembers(Array(members[1...]), indent: 1, to: &pieces)
+        pieces += rest.bytes
         pieces.append(contentsOf: "\n }\n}\n".utf8)
         #expect(String(decoding: pieces, as: UTF8.self) == String(decoding: whole, as: UTF8.self))
     }

@@ -44,7 +44,7 @@ public final class RepositoryPlan: @unchecked Sendable {
     /// The repository's ARN for policy files: concrete, or with `${…}` placeholders.
     public let arnForFiles: String
     /// The repository's resources and its outputs as the JSON template holds them (members written by
-    /// `JSONWriter.appendMembers` inside `Resources` and `Outputs`), made once by the planner: the stack
+    /// `PrettyJSON` inside `Resources` and `Outputs`), made once by the planner: the stack
     /// splitter counts their bytes and the JSON template is assembled from them.
     public internal(set) var renderedResources: [UInt8] = []
     public internal(set) var renderedOutputs: [UInt8] = []

@@ -62,7 +62,8 @@ extension JSONSink {
 }
 
 /// Writes pretty JSON as `JSONWriter.prettyBytes` does (one space a level), starting inside an object
-/// `depth` levels deep: its members are written as `JSONWriter.appendMembers` writes them.
+/// whose members are `depth` levels deep: each member on its own line, separated by commas, without
+/// the braces. Pieces written this way and joined with "," read the same as the object written whole.
 struct PrettyJSON: JSONSink {
     private(set) var bytes: [UInt8] = []
     private var depth: Int

@@ -16,19 +16,6 @@ public enum JSONWriter {
         return out
     }
 
-    /// Appends the members of an object nested `indent` levels deep, as `pretty` writes them inside
-    /// it: each on its own line, separated by commas, without the braces. Pieces written this way
-    /// and joined with "," read the same as the object written whole.
-    public static func appendMembers(_ members: [(String, JSONValue)], indent: Int, to out: inout [UInt8]) {
-        for (i, (key, item)) in members.enumerated() {
-            if i > 0 { out.append(UInt8(ascii: ",")) }
-            newline(&out, indent + 1)
-            escape(key, into: &out)
-            out.append(contentsOf: ": ".utf8)
-            writePretty(item, into: &out, indent: indent + 1)
-        }
-    }
-
     /// No whitespace at all, as `JSON.stringify(value)`.
     public static func compact(_ value: JSONValue) -> String {
         var out: [UInt8] = []

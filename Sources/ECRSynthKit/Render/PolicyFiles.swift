@@ -4,10 +4,6 @@ import ECRSpec
 /// owner can read and attach, with concrete ARNs where the spec names them.
 public enum PolicyFiles {
     public static func files(_ stacks: [Plan]) -> [(path: String, json: JSONValue)] {
-        var arns: [String: String] = [:]
-        for plan in stacks {
-            for r in plan.repositories { arns[r.logicalID] = r.arnForFiles }
-        }
         // What each file holds, in file order; minimising and resolving them runs in parallel.
         var jobs: [(path: String, statements: [Statement], minimized: Bool, resolve: Bool)] = []
         // One file per principal, with what it may do in every stack.
@@ -27,23 +23,17 @@ public enum PolicyFiles {
         for t in first?.targetPolicies ?? [] {
             jobs.append(("policies/targets/\(safeFileName(t.fileStem)).json", t.statements, false, false))
         }
-        return Parallel.map(jobs.count) { [jobs, arns] i in
+        return Parallel.map(jobs.count) { [jobs] i in
             let job = jobs[i]
             let minimized = job.minimized ? job.statements : minimize(job.statements)
-            return (job.path, document(job.resolve ? minimized.map { resolved($0, arns: arns) } : minimized))
+            return (job.path, document(job.resolve ? minimized.map(resolved) : minimized))
         }
     }
 
-    /// A statement of a file: repository ARNs for `Fn::GetAtt`s, `${…}` placeholders for intrinsics
-    /// in principals.
-    static func resolved(_ s: Statement, arns: [String: String]) -> Statement {
-        var s = s.mapResources { v in
-            if case .object(let pairs) = v, pairs.count == 1, pairs[0].0 == "Fn::GetAtt",
-               case .array(let parts) = pairs[0].1, let id = parts.first?.stringValue, let arn = arns[id] {
-                return .string(arn)
-            }
-            return v
-        }
+    /// A repository policy statement of a file: `${…}` placeholders for intrinsics in principals. (Its
+    /// resources are the spec's own strings; identity policies come with repository ARNs already.)
+    static func resolved(_ s: Statement) -> Statement {
+        var s = s
         s.principals = s.principals.map { unit in
             var unit = unit
             unit.fragment = unit.fragment.map { ($0.0, $0.1.map(fileValue)) }

@@ -27,7 +27,9 @@ public enum TemplateRenderer {
         chunks.reserveCapacity(plan.order.count * 2 + plan.repositories.count * 2 + 8)
         var head: [UInt8] = [UInt8(ascii: "{")]
         if let description = plan.description {
-            JSONWriter.appendMembers([("Description", .string(description))], indent: 0, to: &head)
+            var member = PrettyJSON(membersAt: 1)
+            member.member("Description", description)
+            head += member.bytes
             head.append(UInt8(ascii: ","))
         }
         head.append(contentsOf: "\n \"Resources\": ".utf8)
@@ -44,9 +46,9 @@ public enum TemplateRenderer {
                     chunks.append(plan.repositories[i].renderedResources)
                 case .principalPolicy(let i):
                     let p = plan.principalPolicies[i]
-                    var policy: [UInt8] = []
-                    JSONWriter.appendMembers([(p.logicalID, principalPolicy(p))], indent: 1, to: &policy)
-                    chunks.append(policy)
+                    var policy = PrettyJSON(membersAt: 2)
+                    policy.member(p.logicalID, principalPolicy(p))
+                    chunks.append(policy.bytes)
                 }
             }
             chunks.append(Array("\n }".utf8))
