@@ -19,7 +19,7 @@ public enum LogicalID {
         out.reserveCapacity(64)
         var last: String?
         for c in components {
-            if let last, last.hasSuffix(c) { continue }
+            if let last, endsWith(last, c) { continue }
             last = c
             if c == hiddenFromHuman { continue }
             for u in c.utf8 where isAlphanumeric(u) && out.count < 240 { out.append(u) }
@@ -46,6 +46,12 @@ public enum LogicalID {
             out.append(digits[Int(byte >> 4)])
             out.append(digits[Int(byte & 0x0F)])
         }
+    }
+
+    /// JavaScript's `a.endsWith(b)`: compared by code, not by Unicode's rules of equivalence.
+    static func endsWith(_ a: String, _ b: String) -> Bool {
+        let a = a.utf8, b = b.utf8
+        return a.count >= b.count && a.suffix(b.count).elementsEqual(b)
     }
 
     static func isAlphanumeric(_ u: UInt8) -> Bool {

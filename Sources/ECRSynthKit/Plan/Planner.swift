@@ -125,7 +125,8 @@ public enum Planner {
         var lifecycleText: String?
         if !lifecycle.isEmpty {
             let text = LifecyclePlanner.policyText(lifecycle)
-            let length = text.count
+            // Never more characters than bytes: most texts are counted by their bytes.
+            let length = text.utf8.count <= 30_720 ? 0 : text.count
             if length > 30_720 {
                 diagnostics.append(.error(
                     "the lifecycle policy of repository '\(repo.id.value)' is \(length) characters; ECR allows at most 30720",
@@ -209,7 +210,6 @@ public enum Planner {
     /// IAM limits the inline policies of a role to 10,240 characters and of a user to 2,048
     /// (whitespace not counted); the policy ecrsynth writes for one principal must fit.
     static func inlinePolicySizes(_ identity: [IdentityPolicy], policies: [PrincipalPolicy], repos: [RepositoryPlan]) -> [Diagnostic] {
-        let placeholders = repos.contains { $0.arnForFiles.contains("${") }
         var out: [Diagnostic] = []
         for (p, file) in zip(policies, identity) {
             let limit: Int
@@ -222,6 +222,7 @@ public enum Planner {
             }
             let size = file.size
             guard size > limit else { continue }
+            let placeholders = repos.contains { $0.arnForFiles.contains("${") }
             let estimate = placeholders ? "about " : ""
             let message = "the policy ecrsynth writes for \(what) '\(name)' is \(estimate)\(size) characters; IAM allows at most \(limit) in a \(what)'s inline policies: grant it on fewer repositories"
             out.append(placeholders ? .warning(message, at: p.firstMark) : .error(message, at: p.firstMark))

@@ -139,6 +139,13 @@ public struct Statement: Sendable, Equatable {
 
 func unique<T: Hashable>(_ values: [T]) -> [T] {
     if values.count < 2 { return values }
+    // Short lists (nearly all) are searched rather than hashed.
+    if values.count <= 16 {
+        var out: [T] = []
+        out.reserveCapacity(values.count)
+        for v in values where !out.contains(v) { out.append(v) }
+        return out
+    }
     var seen = Set<T>()
     return values.filter { seen.insert($0).inserted }
 }
@@ -153,8 +160,30 @@ func jsSorted(_ values: [String]) -> [String] {
 func jsSorted<T>(_ values: [T], by text: (T) -> String) -> [T] {
     if values.count < 2 { return values }
     let bmpOnly = values.allSatisfy { !text($0).utf8.contains { $0 >= 0xF0 } }
-    if bmpOnly { return values.sorted { text($0).utf8.lexicographicallyPrecedes(text($1).utf8) } }
+    if bmpOnly {
+        // Lists are usually sorted already (the access keywords' actions are).
+        var sorted = true
+        for i in 1..<values.count where !utf8Precedes(text(values[i - 1]), text(values[i])) {
+            sorted = false
+            break
+        }
+        if sorted { return values }
+        return values.sorted { utf8Precedes(text($0), text($1)) }
+    }
     return values.sorted { text($0).utf16.lexicographicallyPrecedes(text($1).utf16) }
+}
+
+/// Whether `a` comes before `b` in UTF-8 byte order.
+func utf8Precedes(_ a: String, _ b: String) -> Bool {
+    let fast = a.utf8.withContiguousStorageIfAvailable { pa in
+        b.utf8.withContiguousStorageIfAvailable { pb -> Bool in
+            let n = min(pa.count, pb.count)
+            for i in 0..<n where pa[i] != pb[i] { return pa[i] < pb[i] }
+            return pa.count < pb.count
+        }
+    }
+    if let fast, let fast { return fast }
+    return a.utf8.lexicographicallyPrecedes(b.utf8)
 }
 
 /// The CDK's statement minimisation (`@aws-cdk/aws-iam:minimizePolicies`): repeatedly merge any

@@ -107,28 +107,44 @@ public enum JSONWriter {
 
     static func escape(_ s: String, into out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
-        // Most strings need no escape and are copied as they are.
-        let copied = s.utf8.withContiguousStorageIfAvailable { bytes -> Bool in
-            for u in bytes where u < 0x20 || u == 0x22 || u == 0x5C { return false }
-            out.append(contentsOf: bytes)
+        let done = s.utf8.withContiguousStorageIfAvailable { bytes -> Bool in
+            escapeRuns(bytes, into: &out)
             return true
         }
-        if copied != true {
-            for u in s.utf8 {
-                switch u {
-                case 0x22: out.append(contentsOf: "\\\"".utf8)
-                case 0x5C: out.append(contentsOf: "\\\\".utf8)
-                case 0x0A: out.append(contentsOf: "\\n".utf8)
-                case 0x0D: out.append(contentsOf: "\\r".utf8)
-                case 0x09: out.append(contentsOf: "\\t".utf8)
-                case 0x08: out.append(contentsOf: "\\b".utf8)
-                case 0x0C: out.append(contentsOf: "\\f".utf8)
-                case ..<0x20: out.append(contentsOf: ("\\u00" + String(u, radix: 16).leftPad(2)).utf8)
-                default: out.append(u)
-                }
-            }
-        }
+        if done != true { escapeRuns(Array(s.utf8), into: &out) }
         out.append(UInt8(ascii: "\""))
+    }
+
+    /// Copies the runs between bytes that need an escape whole; most strings are one run.
+    private static func escapeRuns<C: RandomAccessCollection>(_ bytes: C, into out: inout [UInt8])
+    where C.Element == UInt8, C.Index == Int {
+        var start = bytes.startIndex
+        var i = start
+        let end = bytes.endIndex
+        while i < end {
+            let u = bytes[i]
+            guard u < 0x20 || u == 0x22 || u == 0x5C else { i += 1; continue }
+            if start < i { out.append(contentsOf: bytes[start..<i]) }
+            let short: UInt8
+            switch u {
+            case 0x22, 0x5C: short = u
+            case 0x0A: short = UInt8(ascii: "n")
+            case 0x0D: short = UInt8(ascii: "r")
+            case 0x09: short = UInt8(ascii: "t")
+            case 0x08: short = UInt8(ascii: "b")
+            case 0x0C: short = UInt8(ascii: "f")
+            default: short = 0
+            }
+            if short != 0 {
+                out.append(0x5C)
+                out.append(short)
+            } else {
+                out.append(contentsOf: ("\\u00" + String(u, radix: 16).leftPad(2)).utf8)
+            }
+            i += 1
+            start = i
+        }
+        if start < end { out.append(contentsOf: bytes[start..<end]) }
     }
 }
 
