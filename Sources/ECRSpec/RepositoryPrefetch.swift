@@ -141,14 +141,14 @@ public final class RepositoryPrefetch: ParseObserver, @unchecked Sendable {
     }
 }
 
-/// A mutual-exclusion lock (pthread), for the few shared fields above.
-final class Lock: @unchecked Sendable {
+/// A mutual-exclusion lock (pthread), for the few fields threads share.
+public final class Lock: @unchecked Sendable {
     private var mutex = pthread_mutex_t()
 
-    init() { pthread_mutex_init(&mutex, nil) }
+    public init() { pthread_mutex_init(&mutex, nil) }
     deinit { pthread_mutex_destroy(&mutex) }
 
-    func locked<T>(_ body: () -> T) -> T {
+    public func locked<T>(_ body: () -> T) -> T {
         pthread_mutex_lock(&mutex)
         defer { pthread_mutex_unlock(&mutex) }
         return body()

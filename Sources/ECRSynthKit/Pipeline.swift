@@ -49,23 +49,30 @@ public enum Pipeline {
         case json, yaml
     }
 
-    /// Every file synth writes for valid stacks, the manifest last.
-    public static func render(_ stacks: [Plan], format: TemplateFormat = .json) -> [OutputFile] {
-        Timings.measure("render") { renderFiles(stacks, format: format) }
+    /// Every file synth writes for valid stacks: the templates, the policy files, the manifest last.
+    /// `emit` receives each group as soon as it is made, with the index of its first file (the
+    /// policy files come first, as the templates take longest), so writing can start meanwhile.
+    public static func render(_ stacks: [Plan], format: TemplateFormat = .json,
+                              emit: (_ first: Int, _ files: [OutputFile]) -> Void = { _, _ in }) -> [OutputFile] {
+        Timings.measure("render") { renderFiles(stacks, format: format, emit: emit) }
     }
 
-    static func renderFiles(_ stacks: [Plan], format: TemplateFormat) -> [OutputFile] {
-        var files = Parallel.map(stacks.count, minimumPerThread: 1) { i in
+    static func renderFiles(_ stacks: [Plan], format: TemplateFormat,
+                            emit: (_ first: Int, _ files: [OutputFile]) -> Void = { _, _ in }) -> [OutputFile] {
+        let policies = PolicyFiles.files(stacks)
+        let policyFiles = Parallel.map(policies.count) { i in
+            OutputFile(path: policies[i].path, bytes: JSONWriter.prettyBytes(policies[i].json))
+        }
+        emit(stacks.count, policyFiles)
+        let templates = Parallel.map(stacks.count, minimumPerThread: 1) { i in
             let stack = stacks[i]
             switch format {
             case .json: return OutputFile(path: "\(stack.stackName).template.json", chunks: TemplateRenderer.templateJSON(stack))
             case .yaml: return OutputFile(path: "\(stack.stackName).template.yaml", bytes: YAMLTemplate.bytes(TemplateRenderer.template(stack)))
             }
         }
-        let policies = PolicyFiles.files(stacks)
-        files += Parallel.map(policies.count) { i in
-            OutputFile(path: policies[i].path, bytes: JSONWriter.prettyBytes(policies[i].json))
-        }
+        emit(0, templates)
+        var files = templates + policyFiles
         files.append(OutputWriter.manifest(for: files, stacks: stacks))
         return files
     }

@@ -150,8 +150,24 @@ struct Synth: ParsableCommand {
     func run() throws {
         ExitParking.enabled = true
         let path = try resolveSpec(spec)
-        let files = try Timings.measure("check+render+free") { try render(path) }
+        // Files are staged while the rest render; the output folder is touched only once the spec
+        // is valid (the first files exist).
+        var stager: OutputWriter.Stager?
+        var stagerFailure: IOFailure?
+        let writing = !(check || diff)
+        let files = try Timings.measure("check+render+free") {
+            try render(path) { first, batch in
+                guard writing, stagerFailure == nil else { return }
+                do throws(IOFailure) {
+                    if stager == nil { stager = try OutputWriter.Stager(dir: output) }
+                    stager?.submit(batch, at: first)
+                } catch {
+                    stagerFailure = error
+                }
+            }
+        }
         do {
+            if let stagerFailure { throw stagerFailure }
             if check || diff {
                 let report = try OutputWriter.check(files, in: output)
                 let stale = report.changed.map { "  changed: \(output)/\($0)\n" }
@@ -165,7 +181,9 @@ struct Synth: ParsableCommand {
                     throw ExitCode(1)
                 }
             } else {
-                let report = try Timings.measure("write") { try OutputWriter.write(files, to: output) }
+                let report = try Timings.measure("write") {
+                    try (stager ?? OutputWriter.Stager(dir: output)).finish(files)
+                }
                 Terminal.out("\(output): \(report.written.count) written, \(report.unchanged.count) unchanged, \(report.removed.count) removed\n")
             }
         } catch let failure as IOFailure {
@@ -176,7 +194,7 @@ struct Synth: ParsableCommand {
 
     /// Checks the spec, prints its diagnostics and renders every file; the spec and the plans are
     /// freed on return, before anything is written.
-    func render(_ path: String) throws -> [OutputFile] {
+    func render(_ path: String, emit: (_ first: Int, _ files: [OutputFile]) -> Void) throws -> [OutputFile] {
         let checked = try checkSpec(path, strict: strict, previous: OutputWriter.previousAssignment(output))
         if !checked.diagnostics.isEmpty {
             Terminal.err(diagnosticText(checked.diagnostics, path: path))
@@ -186,7 +204,7 @@ struct Synth: ParsableCommand {
             Terminal.err("ecrsynth: nothing written\n")
             throw ExitCode(1)
         }
-        return Pipeline.render(stacks, format: format.value)
+        return Pipeline.render(stacks, format: format.value, emit: emit)
     }
 }
 

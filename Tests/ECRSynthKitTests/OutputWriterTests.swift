@@ -71,6 +71,39 @@ import Testing
         #expect(try OutputWriter.check([OutputFile(path: "t.json", chunks: changed)], in: dir).changed == ["t.json"])
     }
 
+    @Test func stagingInBatchesOutOfOrderWritesWhatWriteWrites() throws {
+        let all = files([("a.json", "1\n"), ("b.json", "2\n"), ("policies/c.json", "3\n"), ("policies/x/d.json", "4\n")])
+        let whole = tempDir(), batched = tempDir()
+        let expected = try OutputWriter.write(all, to: whole)
+        // Later files first, one left for `finish`, as synth hands over policy files before templates.
+        let stager = try OutputWriter.Stager(dir: batched)
+        stager.submit(Array(all[2...3]), at: 2)
+        stager.submit([all[0]], at: 0)
+        let report = try stager.finish(all)
+        #expect(report == expected)
+        #expect(report.written == ["a.json", "b.json", "policies/c.json", "policies/x/d.json", "manifest.json"])
+        for f in all {
+            #expect(try Array(Data(contentsOf: URL(fileURLWithPath: batched + "/" + f.path))) == f.bytes)
+        }
+        let again = try OutputWriter.Stager(dir: batched)
+        again.submit(Array(all[1...2]), at: 1)
+        #expect(try again.finish(all).unchanged == ["a.json", "b.json", "policies/c.json", "policies/x/d.json", "manifest.json"])
+    }
+
+    @Test func aFailedStagingLeavesTheFolderAsItWas() throws {
+        let dir = tempDir()
+        _ = try OutputWriter.write(files([("a.json", "1\n")]), to: dir)
+        let before = try FileManager.default.subpathsOfDirectory(atPath: dir).sorted()
+        // `a.json/c.json` cannot be made: `a.json` is a file. The folders made for the files staged
+        // before it are removed again, and so are their temporaries.
+        let all = files([("a.json", "2\n"), ("new/deeper/x.json", "x\n"), ("b.json", "b\n"), ("a.json/c.json", "c\n")])
+        let stager = try OutputWriter.Stager(dir: dir)
+        stager.submit(Array(all[0...3]), at: 0)
+        #expect(throws: IOFailure.self) { try stager.finish(all) }
+        #expect(try FileManager.default.subpathsOfDirectory(atPath: dir).sorted() == before)
+        #expect(try String(contentsOfFile: dir + "/a.json", encoding: .utf8) == "1\n")
+    }
+
     @Test func checkReportsEachDifference() throws {
         let dir = tempDir()
         _ = try OutputWriter.write(files([("a.json", "1\n"), ("gone.json", "g\n")]), to: dir)

@@ -1,5 +1,7 @@
 import Crypto
+import Dispatch
 import ECRSpec
+import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -119,35 +121,163 @@ public enum OutputWriter {
     /// the old manifest lists and this run does not write are removed, and the manifest comes last.
     /// Until the new manifest is in place the old one still lists every file a removal may not have
     /// reached yet, so a run killed part-way is finished by the next one, which also removes the
-    /// temporaries a killed run left.
+    /// temporaries a killed run left. (`Stager` does the same with files handed over as they are made.)
     public static func write(_ files: [OutputFile], to dir: String) throws(IOFailure) -> OutputReport {
         for f in files { try checkPath(f.path, dir: dir) }
-        try makeDirectory(dir)
-        let previous = previousFiles(dir)
-        removeTemporaries(in: Set((files.map(\.path) + previous).map { parent(of: dir + "/" + $0) }))
-        var report = OutputReport()
+        let stager = try Stager(dir: dir)
+        stager.submit(files.filter { $0.path != manifestName }, at: 0)
+        return try stager.finish(files)
+    }
 
-        func stage(_ batch: [OutputFile]) throws(IOFailure) -> [Staged] {
-            // One file after the other: creating files in one folder from several threads is slower.
-            var staged: [Staged] = []
-            do throws(IOFailure) {
-                for f in batch {
-                    let path = dir + "/" + f.path
-                    if let old = readIfExists(path), f.hasContent(old) {
-                        report.unchanged.append(f.path)
-                        continue
-                    }
-                    try makeDirectory(parent(of: path))
-                    staged.append(Staged(relative: f.path, path: path, temp: try writeTemporary(for: path, chunks: f.chunks)))
+    /// Stages output files (writes the changed ones to their temporaries) on a thread of its own while
+    /// the caller is still making the rest, then finishes as `write` does. Creating a file is the
+    /// costly part of writing many small ones (on ext4 without a journal, each new inode is searched
+    /// for past the recently deleted ones), and this way it overlaps with rendering.
+    public final class Stager: @unchecked Sendable {
+        let dir: String
+        private let previous: [String]
+        private let lock = Lock()
+        private let available = DispatchSemaphore(value: 0)
+        private let done = DispatchSemaphore(value: 0)
+        private let threaded = Parallel.width > 1
+        // Guarded by `lock`.
+        private var batches: [[(index: Int, file: OutputFile)]] = []
+        private var closed = false
+        // The staging thread's own until `finish` has waited for it.
+        private var staged: [(index: Int, staged: Staged)] = []
+        private var unchanged: [(index: Int, path: String)] = []
+        private var failure: IOFailure?
+        private var cleaned: Set<String> = []
+        private var createdDirectories: [String] = []
+
+        /// Makes `dir` if needed and reads its manifest; nothing else is written before `submit`.
+        public init(dir: String) throws(IOFailure) {
+            self.dir = dir
+            try OutputWriter.makeDirectory(dir)
+            previous = OutputWriter.previousFiles(dir)
+            cleaned = Set([dir] + previous.map { OutputWriter.parent(of: dir + "/" + $0) })
+            OutputWriter.removeTemporaries(in: cleaned)
+            if threaded {
+                // A thread of its own: the parallel rendering occupies Dispatch's worker threads.
+                let thread = Thread { [self] in
+                    work()
+                    done.signal()
                 }
-                try flush(staged, dir: dir)
-            } catch {
-                for s in staged { unlink(s.temp) }
-                throw error
+                thread.start()
             }
-            return staged
         }
-        func commit(_ staged: [Staged]) throws(IOFailure) {
+
+        /// Hands over files to stage; `first` is the index of the first in the whole output (the
+        /// report lists files in that order). Not the manifest: `finish` writes it last.
+        public func submit(_ files: [OutputFile], at first: Int) {
+            let batch = files.enumerated().map { (index: first + $0.offset, file: $0.element) }
+            guard threaded else { return stage(batch) }
+            lock.locked { batches.append(batch) }
+            available.signal()
+        }
+
+        private func work() {
+            while true {
+                available.wait()
+                let next: [[(index: Int, file: OutputFile)]]? = lock.locked {
+                    if batches.isEmpty { return closed ? nil : [] }
+                    defer { batches.removeAll() }
+                    return batches
+                }
+                guard let next else { return }
+                for batch in next { stage(batch) }
+            }
+        }
+
+        private func stage(_ batch: [(index: Int, file: OutputFile)]) {
+            for (index, f) in batch where failure == nil {
+                do throws(IOFailure) {
+                    try OutputWriter.checkPath(f.path, dir: dir)
+                    if let s = try stageOne(f) {
+                        staged.append((index, s))
+                    } else {
+                        unchanged.append((index, f.path))
+                    }
+                } catch {
+                    failure = error
+                }
+            }
+        }
+
+        /// Writes `f` to its temporary, or returns nil when the file already holds this content.
+        private func stageOne(_ f: OutputFile) throws(IOFailure) -> Staged? {
+            let path = dir + "/" + f.path
+            let folder = OutputWriter.parent(of: path)
+            if !cleaned.contains(folder) {
+                OutputWriter.removeTemporaries(in: [folder])
+                cleaned.insert(folder)
+            }
+            if let old = OutputWriter.readIfExists(path), f.hasContent(old) { return nil }
+            try OutputWriter.makeDirectory(folder, created: &createdDirectories)
+            return Staged(relative: f.path, path: path, temp: try OutputWriter.writeTemporary(for: path, chunks: f.chunks))
+        }
+
+        /// Waits for the staging thread and undoes what it did, for a run that will not finish.
+        public func abandon() {
+            stop()
+            rollBack()
+        }
+
+        private func stop() {
+            guard threaded else { return }
+            lock.locked { closed = true }
+            available.signal()
+            done.wait()
+        }
+
+        private func rollBack() {
+            for s in staged { unlink(s.staged.temp) }
+            for d in createdDirectories.reversed() { rmdir(d) }
+        }
+
+        /// Stages the files not submitted yet, flushes, renames, removes stale files and writes the
+        /// manifest. `files` is the whole output, in report order.
+        public func finish(_ files: [OutputFile]) throws(IOFailure) -> OutputReport {
+            stop()
+            let submitted = Set(staged.map(\.index) + unchanged.map(\.index))
+            stage(files.enumerated().filter { !submitted.contains($0.offset) && $0.element.path != manifestName }
+                .map { (index: $0.offset, file: $0.element) })
+            if failure == nil {
+                do throws(IOFailure) { try OutputWriter.flush(staged.map(\.staged), dir: dir) } catch { failure = error }
+            }
+            if let failure {
+                rollBack()
+                throw failure
+            }
+            var report = OutputReport()
+            staged.sort { $0.index < $1.index }
+            try commit(staged.map(\.staged), into: &report)
+            let now = Set(files.map(\.path))
+            for old in previous.sorted() where !now.contains(old) {
+                let path = dir + "/" + old
+                if unlink(path) == 0 {
+                    report.removed.append(old)
+                    OutputWriter.removeEmptyParents(of: old, in: dir)
+                } else if errno != ENOENT {
+                    throw IOFailure(path: path, message: "cannot remove a stale output file: \(errnoText())")
+                }
+            }
+            // The manifest last, on its own.
+            staged = []
+            stage(files.enumerated().filter { $0.element.path == manifestName }.map { (index: $0.offset, file: $0.element) })
+            if failure == nil {
+                do throws(IOFailure) { try OutputWriter.flush(staged.map(\.staged), dir: dir) } catch { failure = error }
+            }
+            if let failure {
+                for s in staged { unlink(s.staged.temp) }
+                throw failure
+            }
+            try commit(staged.map(\.staged), into: &report)
+            report.unchanged = unchanged.sorted { $0.index < $1.index }.map(\.path)
+            return report
+        }
+
+        private func commit(_ staged: [Staged], into report: inout OutputReport) throws(IOFailure) {
             for (n, s) in staged.enumerated() {
                 guard rename(s.temp, s.path) == 0 else {
                     let message = errnoText()
@@ -157,20 +287,6 @@ public enum OutputWriter {
                 report.written.append(s.relative)
             }
         }
-
-        try commit(try stage(files.filter { $0.path != manifestName }))
-        let now = Set(files.map(\.path))
-        for old in previous.sorted() where !now.contains(old) {
-            let path = dir + "/" + old
-            if unlink(path) == 0 {
-                report.removed.append(old)
-                removeEmptyParents(of: old, in: dir)
-            } else if errno != ENOENT {
-                throw IOFailure(path: path, message: "cannot remove a stale output file: \(errnoText())")
-            }
-        }
-        try commit(try stage(files.filter { $0.path == manifestName }))
-        return report
     }
 
     /// A file written to its temporary and waiting to be renamed over `path`.
@@ -269,6 +385,12 @@ public enum OutputWriter {
     }
 
     static func makeDirectory(_ dir: String) throws(IOFailure) {
+        var created: [String] = []
+        try makeDirectory(dir, created: &created)
+    }
+
+    /// Makes `dir` and its missing parents, adding each folder made to `created`, outermost first.
+    static func makeDirectory(_ dir: String, created: inout [String]) throws(IOFailure) {
         var st = stat()
         if stat(dir, &st) == 0 {
             guard st.st_mode & S_IFMT == S_IFDIR else {
@@ -277,8 +399,10 @@ public enum OutputWriter {
             return
         }
         let up = parent(of: dir)
-        if up != dir, up != ".", !up.isEmpty { try makeDirectory(up) }
-        if mkdir(dir, 0o755) != 0, errno != EEXIST {
+        if up != dir, up != ".", !up.isEmpty { try makeDirectory(up, created: &created) }
+        if mkdir(dir, 0o755) == 0 {
+            created.append(dir)
+        } else if errno != EEXIST {
             throw IOFailure(path: dir, message: "cannot create the output folder: \(errnoText())")
         }
     }
