@@ -78,12 +78,13 @@ struct RepositoryDecoder {
             return nil
         }
         guard !defaults.isEmpty else { return node }
-        let own = Set(pairs.compactMap { $0.key.scalar })
+        // Mappings are small: searched rather than hashed.
+        let own = pairs.compactMap { $0.key.scalar }
         for d in defaults {
             guard let key = d.key.scalar else { continue }
             if key == "tags", let i = pairs.firstIndex(where: { $0.key.scalar == "tags" }),
                let repoTags = pairs[i].value.mapping, let defaultTags = d.value.mapping {
-                let ownTags = Set(repoTags.compactMap { $0.key.scalar })
+                let ownTags = repoTags.compactMap { $0.key.scalar }
                 let inherited = defaultTags.filter { !ownTags.contains($0.key.scalar ?? "") }
                 pairs[i].value = Node(.mapping(inherited + repoTags), mark: pairs[i].value.mark)
             } else if !own.contains(key) {

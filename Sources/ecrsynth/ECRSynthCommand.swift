@@ -92,7 +92,7 @@ struct Validate: ParsableCommand {
     var diagnostics: DiagnosticsFormat = .text
 
     func run() throws {
-        ExitParking.enabled = true
+        ExitParking.enable()
         let paths = specs.isEmpty ? [try resolveSpec(nil)] : specs
         var results: [(path: String, diagnostics: [Diagnostic])] = []
         var failed = false
@@ -148,7 +148,7 @@ struct Synth: ParsableCommand {
     var format: TemplateFormatArgument = .json
 
     func run() throws {
-        ExitParking.enabled = true
+        ExitParking.enable()
         let path = try resolveSpec(spec)
         // Files are staged while the rest render; the output folder is touched only once the spec
         // is valid (the first files exist).

@@ -48,6 +48,9 @@ public enum StackSplitter {
 
         /// Whether `c` fits on top of this load, without building the sum.
         func fits(adding c: Cost) -> Bool {
+            // A full stack is refused before its principals are looked at.
+            guard resources + c.resources <= maxResources, outputs + c.outputs <= maxOutputs,
+                  bytes + c.bytes <= maxTemplateBytes - byteMargin else { return false }
             let newPrincipals = c.principals.reduce(0) { $0 + (principals.contains($1) ? 0 : 1) }
             return resources + c.resources + newPrincipals <= maxResources && outputs + c.outputs <= maxOutputs
                 && bytes + c.bytes + 400 * newPrincipals <= maxTemplateBytes - byteMargin

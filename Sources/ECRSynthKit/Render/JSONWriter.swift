@@ -93,15 +93,17 @@ public enum JSONWriter {
         }
     }
 
-    private static let spaces = [UInt8](repeating: UInt8(ascii: " "), count: 64)
+    /// A line break and the indentation of up to 64 levels, without reference counting.
+    private static let breakAndSpaces: StaticString = "\n                                                                "
 
     static func newline(_ out: inout [UInt8], _ indent: Int) {
-        out.append(0x0A)
-        var left = indent
-        while left > 0 {
-            let n = min(left, spaces.count)
-            out.append(contentsOf: spaces[0..<n])
-            left -= n
+        breakAndSpaces.withUTF8Buffer { line in
+            if indent < line.count {
+                out.append(contentsOf: UnsafeBufferPointer(rebasing: line[0...indent]))
+            } else {
+                out.append(contentsOf: line)
+                out.append(contentsOf: repeatElement(UInt8(ascii: " "), count: indent - (line.count - 1)))
+            }
         }
     }
 
@@ -111,20 +113,23 @@ public enum JSONWriter {
             escapeRuns(bytes, into: &out)
             return true
         }
-        if done != true { escapeRuns(Array(s.utf8), into: &out) }
+        if done != true { Array(s.utf8).withUnsafeBufferPointer { escapeRuns($0, into: &out) } }
         out.append(UInt8(ascii: "\""))
     }
 
     /// Copies the runs between bytes that need an escape whole; most strings are one run.
-    private static func escapeRuns<C: RandomAccessCollection>(_ bytes: C, into out: inout [UInt8])
-    where C.Element == UInt8, C.Index == Int {
-        var start = bytes.startIndex
-        var i = start
-        let end = bytes.endIndex
+    private static func escapeRuns(_ bytes: UnsafeBufferPointer<UInt8>, into out: inout [UInt8]) {
+        guard let base = bytes.baseAddress else { return }
+        var start = 0
+        var i = 0
+        let end = bytes.count
         while i < end {
+            // Eight bytes at a time while none of them needs an escape.
+            while end - i >= 8, !needsEscape(UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self)) { i += 8 }
+            guard i < end else { break }
             let u = bytes[i]
             guard u < 0x20 || u == 0x22 || u == 0x5C else { i += 1; continue }
-            if start < i { out.append(contentsOf: bytes[start..<i]) }
+            if start < i { out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start..<i])) }
             let short: UInt8
             switch u {
             case 0x22, 0x5C: short = u
@@ -144,8 +149,20 @@ public enum JSONWriter {
             i += 1
             start = i
         }
-        if start < end { out.append(contentsOf: bytes[start..<end]) }
+        if start < end { out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start..<end])) }
     }
+}
+
+/// Whether any byte of `w` is a control character, `"` or `\` (bit tricks: a byte below 0x20, or
+/// equal to one of the two once XORed to zero, sets its high bit in the result).
+@inline(__always)
+private func needsEscape(_ w: UInt64) -> Bool {
+    let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
+    let control = (w &- ones &* 0x20) & ~w & highs
+    let q = w ^ (ones &* 0x22), b = w ^ (ones &* 0x5C)
+    let quote = (q &- ones) & ~q & highs
+    let backslash = (b &- ones) & ~b & highs
+    return control | quote | backslash != 0
 }
 
 extension String {
