@@ -106,10 +106,20 @@ public enum StackSplitter {
             assigned[i] = s
             load[s].add(costs[i])
         }
-        // Stacks before `firstOpen` had no room for the last repository placed: in spec order, a later
-        // one may still fit there, so every stack is tried, but full ones are skipped quickly.
+        // The first stack with room, in order. A stack that cannot take even the smallest repository
+        // (loads only grow) is closed for good: the search starts past the closed ones.
+        var smallest = costs.first ?? Cost()
+        for c in costs {
+            smallest.resources = min(smallest.resources, c.resources)
+            smallest.outputs = min(smallest.outputs, c.outputs)
+            smallest.bytes = min(smallest.bytes, c.bytes)
+        }
+        smallest.principals = []
+        var firstOpen = 0
         for (i, _) in plan.repositories.enumerated() where assigned[i] < 0 {
-            var s = 0
+            while firstOpen < load.count, load[firstOpen].resources + load[firstOpen].outputs > 0,
+                  !load[firstOpen].fits(adding: smallest) { firstOpen += 1 }
+            var s = firstOpen
             while true {
                 ensure(s)
                 if load[s].fits(adding: costs[i]) || (load[s].resources == 0 && load[s].outputs == 0) { break }
@@ -166,11 +176,11 @@ public enum StackSplitter {
         var firstUse: [Int: [Int]] = [:]
         var tokenOnly: [Int] = []
         for (p, st) in statements {
-            let policy = plan.principalPolicies[p]
             let k: Int
             if let existing = policyOf[p] {
                 k = existing
             } else {
+                let policy = plan.principalPolicies[p]
                 var kept = policy
                 kept.statements = []
                 kept.origins = []
@@ -184,8 +194,8 @@ public enum StackSplitter {
                 k = policies.count - 1
                 policyOf[p] = k
             }
-            policies[k].statements.append(policy.statements[st])
-            policies[k].origins.append(policy.origins[st].map { newIndex[$0]! })
+            policies[k].statements.append(plan.principalPolicies[p].statements[st])
+            policies[k].origins.append(plan.principalPolicies[p].origins[st].map { newIndex[$0]! })
         }
         // A policy comes after the repository it is first used for, in the order the policies were
         // created; a policy with token statements only comes last.
