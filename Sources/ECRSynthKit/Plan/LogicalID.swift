@@ -7,24 +7,32 @@ public enum LogicalID {
     static let hiddenFromHuman = "Resource"
 
     public static func make(_ path: [String]) -> String {
-        let components = path.filter { $0 != hiddenID }
-        precondition(!components.isEmpty, "a logical ID needs a path")
-        if components.count == 1 {
-            let top = alphanumeric(components[0])
-            if top.count <= 255 { return top }
+        var count = 0
+        for c in path where c != hiddenID { count += 1 }
+        precondition(count > 0, "a logical ID needs a path")
+        if count == 1, let only = path.first(where: { $0 != hiddenID }) {
+            let top = alphanumeric(only)
+            if top.utf8.count <= 255 { return top }
         }
         // The human part: components without repeats of their predecessor's ending and without
-        // "Resource", letters and digits only, at most 240 characters.
+        // "Resource", letters and digits only, at most 240 characters; the hash covers the whole
+        // path, joined with '/'.
         var out: [UInt8] = []
         out.reserveCapacity(64)
+        var joined: [UInt8] = []
+        joined.reserveCapacity(128)
         var last: String?
-        for c in components {
+        var first = true
+        for c in path where c != hiddenID {
+            if !first { joined.append(UInt8(ascii: "/")) }
+            first = false
+            joined.append(contentsOf: c.utf8)
             if let last, endsWith(last, c) { continue }
             last = c
             if c == hiddenFromHuman { continue }
             for u in c.utf8 where isAlphanumeric(u) && out.count < 240 { out.append(u) }
         }
-        appendHash(components, to: &out)
+        appendHash(of: joined, to: &out)
         return String(decoding: out, as: UTF8.self)
     }
 
@@ -33,18 +41,18 @@ public enum LogicalID {
         make([stack] + path)
     }
 
-    /// The first eight hex digits (upper case) of the MD5 of the path joined with '/'.
-    static func appendHash(_ components: [String], to out: inout [UInt8]) {
-        var joined: [UInt8] = []
-        joined.reserveCapacity(components.reduce(components.count) { $0 + $1.utf8.count })
-        for (i, c) in components.enumerated() {
-            if i > 0 { joined.append(UInt8(ascii: "/")) }
-            joined.append(contentsOf: c.utf8)
-        }
-        let digits = Array("0123456789ABCDEF".utf8)
-        for byte in Insecure.MD5.hash(data: joined).prefix(4) {
-            out.append(digits[Int(byte >> 4)])
-            out.append(digits[Int(byte & 0x0F)])
+    /// The first eight hex digits (upper case) of the MD5 of `bytes` (the path joined with '/').
+    static func appendHash(of bytes: [UInt8], to out: inout [UInt8]) {
+        var md5 = Insecure.MD5()
+        bytes.withUnsafeBytes { md5.update(bufferPointer: $0) }
+        let digits: StaticString = "0123456789ABCDEF"
+        md5.finalize().withUnsafeBytes { digest in
+            digits.withUTF8Buffer { hex in
+                for byte in digest.prefix(4) {
+                    out.append(hex[Int(byte >> 4)])
+                    out.append(hex[Int(byte & 0x0F)])
+                }
+            }
         }
     }
 
