@@ -12,8 +12,8 @@ rules-50.yaml from bench/gen_specs.py):
 2. one hyperfine run over the three commands (and `floor --fsync`, the floor's bytes in as many
    files as synth writes, each fsync'ed: what durable writes cost, not part of the floor) (--warmup 1,
    --min-runs N, --export-json), with a --prepare that moves the synth and floor output directories
-   aside (into a trash folder emptied when the whole benchmark ends), so each run starts from an
-   empty directory.
+   aside (into a trash folder emptied when the whole benchmark ends) and runs `sync`, so each run
+   starts from an empty directory with no earlier output still being written back to disk.
 
 Why aside and not deleted: on ext4 without a journal (this machine's disk), creating a file searches
 past every inode freed in the last one to five minutes, so with the outputs deleted between runs a
@@ -112,12 +112,14 @@ def main():
 
             export = os.path.join(a.results, f"hyperfine-{label}.json")
             cmd = [a.hyperfine, "-N", "--warmup", "1", "--min-runs", str(a.min_runs),
-                   # One --prepare per command: nothing to move for validate; one mv, numbering what
-                   # it would replace, for the others (each directory exists from the runs above).
-                   "--prepare", "true",
-                   "--prepare", f"mv --backup=numbered -t {trash} {synth_dir}",
-                   "--prepare", f"mv --backup=numbered -t {trash} {floor_dir}",
-                   "--prepare", f"mv --backup=numbered -t {trash} {fsync_dir}",
+                   # One --prepare per command: `sync` for validate; for the others, the output moved
+                   # aside (mv numbers what it would replace; each directory exists from the runs
+                   # above), then `sync`, so that writing back the last run's output to disk does not
+                   # share the processors with the next run.
+                   "--prepare", "sync",
+                   "--prepare", f"sh -c 'mv --backup=numbered -t {trash} {synth_dir} && sync'",
+                   "--prepare", f"sh -c 'mv --backup=numbered -t {trash} {floor_dir} && sync'",
+                   "--prepare", f"sh -c 'mv --backup=numbered -t {trash} {fsync_dir} && sync'",
                    "--export-json", export, "--style", "basic",
                    "-n", "validate", f"{a.bin} validate {spec}",
                    "-n", "synth", f"{a.bin} synth {spec} -o {synth_dir}",
@@ -176,11 +178,16 @@ def main():
         check("validate of the seed spec < 10 ms", f"{v:.1f} ms", v < 10)
     big, mid = by.get("10000"), by.get("1000")
     if big:
-        check("synth of 10,000 repositories < 1 s", f"{big['synth_ms'] / 1000:.2f} s", big["synth_ms"] < 1000)
+        # Time targets must hold both ways of emptying the output folder.
+        worst = max(big["synth_ms"], big["synth_deleted_ms"])
+        check("synth of 10,000 repositories < 1 s",
+              f"{big['synth_ms'] / 1000:.2f} s (outputs deleted: {big['synth_deleted_ms'] / 1000:.2f} s)", worst < 1000)
         check("synth of 10,000 repositories < 200 MB peak RSS", f"{big['synth_rss_mb']:.0f} MB",
               big["synth_rss_mb"] < 200)
         ratio = big["synth_ms"] / big["floor_ms"]
-        check("synth of 10,000 repositories within 3x the floor", f"{ratio:.1f}x", ratio <= 3)
+        ratio_deleted = big["synth_deleted_ms"] / big["floor_deleted_ms"]
+        check("synth of 10,000 repositories within 3x the floor", f"{ratio:.1f}x (outputs deleted: {ratio_deleted:.1f}x)",
+              max(ratio, ratio_deleted) <= 3)
     if big and mid:
         lin = big["synth_ms"] / mid["synth_ms"]
         check("synth: 10,000 takes at most 11x 1,000", f"{lin:.1f}x", lin <= 11)
