@@ -203,8 +203,14 @@ public enum Planner {
                 }
             }
             return IdentityPolicy(principal: policies[i].principal, statements: statements,
-                                  size: JSONWriter.compact(policyDocument(statements)).count)
+                                  size: characterCount(JSONWriter.compact(policyDocument(statements))))
         }
+    }
+
+    /// The characters of `text`: its bytes when it is ASCII (policies nearly always are), which are
+    /// counted much faster.
+    static func characterCount(_ text: String) -> Int {
+        text.utf8.allSatisfy { $0 < 0x80 } ? text.utf8.count : text.count
     }
 
     /// IAM limits the inline policies of a role to 10,240 characters and of a user to 2,048

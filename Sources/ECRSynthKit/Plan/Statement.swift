@@ -245,7 +245,19 @@ private struct NumberedSet {
     private(set) var number = 0
 
     init(_ elements: [Int], _ numbers: inout Numbering) {
-        members = Array(Set(elements)).sorted()
+        if elements.count < 2 {
+            members = elements
+        } else {
+            // Short lists (nearly all) sorted in place, repeats dropped.
+            var sorted = elements.sorted()
+            var k = 1
+            for i in 1..<sorted.count where sorted[i] != sorted[k - 1] {
+                sorted[k] = sorted[i]
+                k += 1
+            }
+            sorted.removeLast(sorted.count - k)
+            members = sorted
+        }
         number = numbers.number(set: members)
     }
 
