@@ -61,6 +61,7 @@ public enum SpecLoader {
                     let repo = RepositoryDecoder(findings: own, env: env).decode(items[i], defaults: defaults)
                     return (repo, own.diagnostics)
                 }
+                repositories.reserveCapacity(decoded.count)
                 for (repo, diagnostics) in decoded {
                     findings.diagnostics += diagnostics
                     if let repo { repositories.append(repo) }
@@ -223,7 +224,7 @@ public enum SpecLoader {
     }
 
     static func checkTagCount(stack: StackSpec, _ repositories: [Repository], _ findings: Findings) {
-        for repo in repositories {
+        for repo in repositories where stack.tags.count + repo.tags.count > 50 {
             var keys = Set(stack.tags.map(\.key))
             for t in repo.tags { keys.insert(t.key) }
             if keys.count > 50 {
@@ -237,17 +238,19 @@ public enum SpecLoader {
     // MARK: cross-repository checks
 
     static func checkUnique(_ repositories: [Repository], _ findings: Findings) {
-        var ids: [String: Repository] = [:]
-        var names: [String: Mark] = [:]
-        for repo in repositories {
-            if let first = ids[repo.id.value] {
+        var ids: [String: Int] = [:], names: [String: Mark] = [:]
+        ids.reserveCapacity(repositories.count)
+        names.reserveCapacity(repositories.count)
+        for (i, repo) in repositories.enumerated() {
+            if let firstIndex = ids[repo.id.value] {
+                let first = repositories[firstIndex]
                 var notes = [Diagnostic.Note("'\(repo.id.value)' first used here", at: first.id.mark)]
                 if repo.idIsDerived || first.idIsDerived {
                     notes.append(.init("the id of a repository without 'id' is derived from its repositoryName; set 'id' to tell them apart", at: repo.mark))
                 }
                 findings.error("duplicate repository id '\(repo.id.value)'", at: repo.id.mark, notes: notes)
             } else {
-                ids[repo.id.value] = repo
+                ids[repo.id.value] = i
             }
             if let name = repo.repositoryName {
                 if let first = names[name.value] {
