@@ -181,28 +181,22 @@ struct LifecycleDecoder {
             findings.error("'\(key)' must be a duration, got \(v.kindDescription); \(howTo)", at: v.mark)
             return nil
         }
-        let text = s.trimmingSpaces()
-        var digits = Substring(text).prefix { $0.isASCII && $0.isNumber }
+        // Bytes: digits, spaces, then the unit, with spaces around the whole.
+        var text = Substring(s).utf8[...]
+        while text.first == 0x20 { text = text.dropFirst() }
+        while text.last == 0x20 { text = text.dropLast() }
+        var digits = text.prefix { $0 >= 0x30 && $0 <= 0x39 }
         var unit = text.dropFirst(digits.count)
-        while unit.first == " " { unit = unit.dropFirst() }
-        if digits.isEmpty || !["d", "day", "days"].contains(String(unit)) {
+        while unit.first == 0x20 { unit = unit.dropFirst() }
+        if digits.isEmpty || !(unit.elementsEqual("d".utf8) || unit.elementsEqual("day".utf8) || unit.elementsEqual("days".utf8)) {
             findings.error("'\(key)' must be a whole number of days, got '\(s)'; \(howTo)", at: v.mark)
             return nil
         }
-        while digits.count > 1, digits.first == "0" { digits = digits.dropFirst() }
-        guard let n = Int(digits), n >= 1 else {
+        while digits.count > 1, digits.first == 0x30 { digits = digits.dropFirst() }
+        guard let n = Int(Substring(digits)), n >= 1 else {
             findings.error("'\(key)' must be at least 1 day, got '\(s)'", at: v.mark)
             return nil
         }
         return n
-    }
-}
-
-extension String {
-    func trimmingSpaces() -> String {
-        var s = Substring(self)
-        while s.first == " " { s = s.dropFirst() }
-        while s.last == " " { s = s.dropLast() }
-        return String(s)
     }
 }

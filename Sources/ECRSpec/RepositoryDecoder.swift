@@ -97,7 +97,8 @@ struct RepositoryDecoder {
     func checkRepositoryName(_ name: Located<String>) -> Bool {
         let s = name.value
         var problems: [String] = []
-        if s.count < 2 || s.count > 256 { problems.append("it must be 2 to 256 characters long") }
+        let length = s.utf8.allSatisfy { $0 < 0x80 } ? s.utf8.count : s.count
+        if length < 2 || length > 256 { problems.append("it must be 2 to 256 characters long") }
         if !isRepositoryNamePattern(s) {
             problems.append("it may hold only lowercase letters and digits, with single '.', '_' or '-' between them, in components separated by '/'")
         }

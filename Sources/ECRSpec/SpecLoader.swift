@@ -361,21 +361,20 @@ func isServicePrincipal(_ s: String) -> Bool {
 
 /// The CDK's repository-name rule: `(?:[a-z0-9]+(?:[._-][a-z0-9]+)*/)*[a-z0-9]+(?:[._-][a-z0-9]+)*`.
 func isRepositoryNamePattern(_ s: String) -> Bool {
-    for component in s.split(separator: "/", omittingEmptySubsequences: false) {
-        var previousWasSeparator = true
-        for b in component.utf8 {
-            if isLowerAlnum(b) {
-                previousWasSeparator = false
-            } else if b == UInt8(ascii: ".") || b == UInt8(ascii: "_") || b == UInt8(ascii: "-") {
-                if previousWasSeparator { return false }
-                previousWasSeparator = true
-            } else {
-                return false
-            }
+    // Components separated by '/', each of lowercase letters and digits with single '.', '_' or '-'
+    // between them: one pass over the bytes.
+    var previousWasSeparator = true
+    for b in s.utf8 {
+        if isLowerAlnum(b) {
+            previousWasSeparator = false
+        } else if b == UInt8(ascii: ".") || b == UInt8(ascii: "_") || b == UInt8(ascii: "-") || b == UInt8(ascii: "/") {
+            if previousWasSeparator { return false }
+            previousWasSeparator = true
+        } else {
+            return false
         }
-        if previousWasSeparator { return false }
     }
-    return true
+    return !previousWasSeparator
 }
 
 /// The colon-separated fields of an ARN (empty fields kept), at most `maxSplits` + 1 of them.

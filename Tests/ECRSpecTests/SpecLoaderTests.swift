@@ -35,14 +35,15 @@ private let head = """
         #expect(repo.lifecycleRules.map(\.limit) == [.maxImageCount(9999), .maxImageAge(days: 30)])
     }
 
-    @Test(arguments: ["30d", "30 day", "30 days", "{days: 30}", "030d"])
+    @Test(arguments: ["30d", "30 day", "30 days", "{days: 30}", "030d", "' 30  days '", "\"0030d\""])
     func durations(_ text: String) throws {
         let (spec, d) = load(head + "  - id: R\n    lifecycleRules: [{maxImageAge: \(text)}]\n")
         #expect(d.filter { $0.severity == .error }.isEmpty)
         #expect(spec?.repositories.first?.lifecycleRules.first?.limit == .maxImageAge(days: 30))
     }
 
-    @Test(arguments: ["36 hours", "2w", "1.5d", "0d", "{hours: 48}", "'30'", "thirty days"])
+    @Test(arguments: ["36 hours", "2w", "1.5d", "0d", "{hours: 48}", "'30'", "thirty days", "'30 dayss'",
+                      "\"3\\u0301 0d\"", "\"\\u0663\\u0660d\"", "'30 Days'", "'d'"])
     func badDurations(_ text: String) {
         let e = errors(head + "  - id: R\n    lifecycleRules: [{maxImageAge: \(text)}]\n")
         #expect(e.count == 1)
