@@ -86,8 +86,9 @@ private struct Composer {
 
         static let searchLimit = 16
 
-        /// Where the text key `text` was first written in this mapping (merge keys aside).
-        func mark(ofKey text: String) -> Mark? {
+        /// Where the text key `text` was first written in this mapping (merge keys aside). Mutating
+        /// only so that calling it on an element of the frame stack reads the frame in place.
+        mutating func mark(ofKey text: String) -> Mark? {
             if let seenKeys { return seenKeys[text] }
             for p in pairs where p.key.scalar == text && !Composer.isMergeKey(p.key) { return p.key.mark }
             return nil
