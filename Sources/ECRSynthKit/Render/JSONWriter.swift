@@ -117,39 +117,72 @@ public enum JSONWriter {
         out.append(UInt8(ascii: "\""))
     }
 
-    /// Copies the runs between bytes that need an escape whole; most strings are one run.
+    /// Appends `bytes` escaped. Most strings need no escape and are copied whole; the others are
+    /// measured first, then written in place in one go.
     private static func escapeRuns(_ bytes: UnsafeBufferPointer<UInt8>, into out: inout [UInt8]) {
         guard let base = bytes.baseAddress else { return }
-        var start = 0
-        var i = 0
         let end = bytes.count
-        while i < end {
-            // Eight bytes at a time while none of them needs an escape.
-            while end - i >= 8, !needsEscape(UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self)) { i += 8 }
-            guard i < end else { break }
-            let u = bytes[i]
-            guard u < 0x20 || u == 0x22 || u == 0x5C else { i += 1; continue }
-            if start < i { out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start..<i])) }
-            let short: UInt8
-            switch u {
-            case 0x22, 0x5C: short = u
-            case 0x0A: short = UInt8(ascii: "n")
-            case 0x0D: short = UInt8(ascii: "r")
-            case 0x09: short = UInt8(ascii: "t")
-            case 0x08: short = UInt8(ascii: "b")
-            case 0x0C: short = UInt8(ascii: "f")
-            default: short = 0
-            }
-            if short != 0 {
-                out.append(0x5C)
-                out.append(short)
-            } else {
-                out.append(contentsOf: ("\\u00" + String(u, radix: 16).leftPad(2)).utf8)
-            }
-            i += 1
-            start = i
+        // The first byte that needs an escape, eight bytes at a time while none does.
+        var i = 0
+        while end - i >= 8, !needsEscape(UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self)) { i += 8 }
+        while i < end, !escapes(bytes[i]) { i += 1 }
+        if i == end {
+            out.append(contentsOf: bytes)
+            return
         }
-        if start < end { out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start..<end])) }
+        var extra = 0
+        for k in i..<end where escapes(bytes[k]) { extra += shortEscape(bytes[k]) == 0 ? 5 : 1 }
+        let first = i
+        let oldCount = out.count
+        out.append(contentsOf: repeatElement(0, count: end + extra))
+        out.withUnsafeMutableBufferPointer { buffer in
+            let dst = buffer.baseAddress! + oldCount
+            dst.update(from: base, count: first)
+            var o = first
+            for k in first..<end {
+                let u = bytes[k]
+                guard escapes(u) else {
+                    dst[o] = u
+                    o += 1
+                    continue
+                }
+                dst[o] = 0x5C
+                let short = shortEscape(u)
+                if short != 0 {
+                    dst[o + 1] = short
+                    o += 2
+                } else {
+                    let hex: StaticString = "0123456789abcdef"
+                    hex.withUTF8Buffer { hex in
+                        dst[o + 1] = UInt8(ascii: "u")
+                        dst[o + 2] = UInt8(ascii: "0")
+                        dst[o + 3] = UInt8(ascii: "0")
+                        dst[o + 4] = hex[Int(u >> 4)]
+                        dst[o + 5] = hex[Int(u & 0x0F)]
+                    }
+                    o += 6
+                }
+            }
+        }
+    }
+
+    @inline(__always)
+    private static func escapes(_ u: UInt8) -> Bool {
+        u < 0x20 || u == 0x22 || u == 0x5C
+    }
+
+    /// The letter of a two-character escape (`\"`, `\\`, `\n`, …), or 0 for `\u00XX`.
+    @inline(__always)
+    private static func shortEscape(_ u: UInt8) -> UInt8 {
+        switch u {
+        case 0x22, 0x5C: u
+        case 0x0A: UInt8(ascii: "n")
+        case 0x0D: UInt8(ascii: "r")
+        case 0x09: UInt8(ascii: "t")
+        case 0x08: UInt8(ascii: "b")
+        case 0x0C: UInt8(ascii: "f")
+        default: 0
+        }
     }
 }
 
@@ -163,12 +196,6 @@ private func needsEscape(_ w: UInt64) -> Bool {
     let quote = (q &- ones) & ~q & highs
     let backslash = (b &- ones) & ~b & highs
     return control | quote | backslash != 0
-}
-
-extension String {
-    func leftPad(_ width: Int) -> String {
-        count >= width ? self : String(repeating: "0", count: width - count) + self
-    }
 }
 
 /// Building JSON objects in a fixed key order.
