@@ -20,8 +20,9 @@ final class Findings {
 struct Fields {
     let node: Node
     let findings: Findings
-    /// The known keys, in written order (mappings are small: a list is faster to search than a table).
-    private var pairs: [(key: String, pair: Pair)] = []
+    /// The known keys, in written order (mappings are small: a list is faster to search than a table),
+    /// with their length in bytes, which tells most keys apart before their text is compared.
+    private var pairs: [(key: String, length: Int, pair: Pair)] = []
 
     /// Reads `node` as a mapping whose keys must be among `known`; `what` names it in messages
     /// ("a repository", "stack").
@@ -37,16 +38,18 @@ struct Fields {
                 findings.error("keys must be text, got \(pair.key.kindDescription)", at: pair.key.mark)
                 continue
             }
-            guard known.contains(key) else {
+            let length = key.utf8.count
+            guard known.contains(where: { $0.utf8.count == length && $0 == key }) else {
                 findings.error(Fields.unknownKey(key, in: what, known: known), at: pair.key.mark)
                 continue
             }
-            pairs.append((key, pair))
+            pairs.append((key, length, pair))
         }
     }
 
     private func pair(_ key: String) -> Pair? {
-        for p in pairs where p.key == key { return p.pair }
+        let length = key.utf8.count
+        for p in pairs where p.length == length && p.key == key { return p.pair }
         return nil
     }
 

@@ -319,12 +319,25 @@ func isLowerAlnum(_ b: UInt8) -> Bool { (b >= 0x61 && b <= 0x7A) || isDigit(b) }
 func isAccountID(_ s: String) -> Bool { s.utf8.count == 12 && s.utf8.allSatisfy(isDigit) }
 
 func isRegion(_ s: String) -> Bool {
-    // e.g. eu-west-1, us-gov-west-1, cn-north-1, ap-southeast-3, us-isob-east-1
-    let parts = s.split(separator: "-", omittingEmptySubsequences: false)
-    guard parts.count >= 3, parts.count <= 4, let last = parts.last, !last.isEmpty,
-          last.utf8.allSatisfy(isDigit) else { return false }
-    return parts.dropLast().allSatisfy { !$0.isEmpty && $0.utf8.allSatisfy { $0 >= 0x61 && $0 <= 0x7A } }
-        && parts[0].count == 2
+    // e.g. eu-west-1, us-gov-west-1, cn-north-1, ap-southeast-3, us-isob-east-1: three or four parts
+    // separated by '-', lowercase letters (two in the first) and then digits. One pass over the bytes.
+    var finished = 0, length = 0, firstLength = 0
+    var letters = true, digits = true
+    for b in s.utf8 {
+        if b == UInt8(ascii: "-") {
+            guard length > 0, letters else { return false }
+            if finished == 0 { firstLength = length }
+            finished += 1
+            length = 0
+            letters = true
+            digits = true
+        } else {
+            length += 1
+            letters = letters && b >= 0x61 && b <= 0x7A
+            digits = digits && isDigit(b)
+        }
+    }
+    return (2...3).contains(finished) && length > 0 && digits && firstLength == 2
 }
 
 func isTagCharacter(_ u: Unicode.Scalar) -> Bool {

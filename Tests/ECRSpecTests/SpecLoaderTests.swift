@@ -224,3 +224,34 @@ private let head = """
         #expect(prefetch.decoded(stack: nil, defaults: nil, repositories: list) == nil)
     }
 }
+
+@Suite struct RegionFormTests {
+    /// The plain definition: 3 or 4 parts separated by '-', lowercase letters (two in the first),
+    /// then digits.
+    static func reference(_ s: String) -> Bool {
+        let parts = s.split(separator: "-", omittingEmptySubsequences: false)
+        guard parts.count >= 3, parts.count <= 4, let last = parts.last, !last.isEmpty,
+              last.allSatisfy({ $0.isASCII && $0.isNumber }) else { return false }
+        return parts.dropLast().allSatisfy { !$0.isEmpty && $0.allSatisfy { ("a"..."z").contains($0) } }
+            && parts[0].count == 2
+    }
+
+    @Test func knownForms() {
+        for ok in ["eu-west-1", "us-gov-west-1", "cn-north-1", "ap-southeast-3", "us-isob-east-1", "il-central-1"] {
+            #expect(isRegion(ok), "\(ok)")
+        }
+        for bad in ["", "eu", "eu-west", "eu-west-", "-west-1", "eu--1", "EU-west-1", "eu-west-1a", "eur-west-1",
+                    "e-west-1", "eu-west-1-2", "a-b-c-d-1", "eu-wést-1", "eu-west-١"] {
+            #expect(!isRegion(bad), "\(bad)")
+        }
+    }
+
+    @Test func agreesWithTheDefinitionOnRandomStrings() {
+        let pieces = ["e", "u", "w", "s", "1", "2", "0", "-", "-", "A", "é", "٣", " "]
+        var rng = SystemRandomNumberGenerator()
+        for _ in 0..<5000 {
+            let s = (0..<Int.random(in: 0...14, using: &rng)).map { _ in pieces.randomElement(using: &rng)! }.joined()
+            #expect(isRegion(s) == Self.reference(s), "\(s)")
+        }
+    }
+}
