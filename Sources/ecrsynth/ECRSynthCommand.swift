@@ -192,8 +192,8 @@ struct Synth: ParsableCommand {
         }
     }
 
-    /// Checks the spec, prints its diagnostics and renders every file; the spec and the plans are
-    /// freed on return, before anything is written.
+    /// Checks the spec, prints its diagnostics and renders every file, handing each group of files to
+    /// `emit` as soon as it is made (only for a valid spec).
     func render(_ path: String, emit: (_ first: Int, _ files: [OutputFile]) -> Void) throws -> [OutputFile] {
         let checked = try checkSpec(path, strict: strict, previous: OutputWriter.previousAssignment(output))
         if !checked.diagnostics.isEmpty {
