@@ -1,4 +1,5 @@
 @testable import ECRSynthKit
+import ECRSpec
 import Foundation
 import Testing
 
@@ -57,5 +58,34 @@ import Testing
             JSONWriter.newline(&out, depth)
             #expect(out == [0x0A] + [UInt8](repeating: 0x20, count: depth), "\(depth)")
         }
+    }
+}
+
+@Suite struct CompactJSONTests {
+    /// The same writer calls through `CompactJSON` and through the `JSONValue` tree give the bytes of
+    /// `JSONWriter.compact`.
+    @Test func writesWhatCompactWrites() {
+        func body<S: JSONSink>(_ s: inout S) {
+            s.member("a\"b", "x\ny/é")
+            s.member("n", JSONValue.int(-12))
+            s.key("t")
+            s.bool(true)
+            s.member("empty", object: { _ in })
+            s.member("none", array: { _ in })
+            s.member("list", array: { a in
+                a.string("1")
+                a.object { $0.member("k", JSONValue.array([.null, .bool(false), .object([])])) }
+                a.ref("Id")
+                a.getAtt("Id", "Arn")
+            })
+            s.member("nested", object: { o in
+                o.member("deeper", object: { $0.member("z", "\u{01}") })
+            })
+        }
+        var compact = CompactJSON()
+        compact.object { body(&$0) }
+        var builder = JSONValueBuilder()
+        body(&builder)
+        #expect(String(decoding: compact.bytes, as: UTF8.self) == JSONWriter.compact(.object(builder.members)))
     }
 }

@@ -219,6 +219,11 @@ private func rule(_ status: TagStatus, priority: Int? = nil, prefixes: [String]?
         for round in 0..<400 {
             var statements: [Statement] = []
             for _ in 0..<rng.next(below: 12) {
+                // Now and then the statement two before again, as grants repeat their token statement.
+                if statements.count >= 2, rng.next(below: 4) == 0 {
+                    statements.append(statements[statements.count - 2])
+                    continue
+                }
                 var st = Statement(actions: actions[rng.next(below: actions.count)])
                 if rng.next(below: 2) == 0 {
                     st.resources = (0..<(1 + rng.next(below: 2))).map { _ in resources[rng.next(below: resources.count)] }

@@ -68,28 +68,39 @@ public enum LifecyclePlanner {
 
     /// `LifecyclePolicyText`: compact JSON in the CDK's key order.
     public static func policyText(_ rules: [PlannedRule]) -> String {
-        JSONWriter.compact(.object([("rules", .array(rules.map(ruleJSON)))]))
+        var text = CompactJSON(capacity: 192 * rules.count + 16)
+        text.object { o in
+            o.member("rules", array: { a in
+                for r in rules { writeRule(r, to: &a) }
+            })
+        }
+        return String(decoding: text.bytes, as: UTF8.self)
     }
 
-    static func ruleJSON(_ p: PlannedRule) -> JSONValue {
+    static func writeRule<S: JSONSink>(_ p: PlannedRule, to s: inout S) {
         let r = p.rule
-        var rule = JSONObject()
-        rule.set("rulePriority", .int(p.priority))
-        rule.set("description", r.description.map(JSONValue.string))
-        var selection = JSONObject()
-        selection.set("tagStatus", .string(r.tagStatus.rawValue))
-        selection.set("tagPrefixList", r.tagPrefixList.map { .array($0.map(JSONValue.string)) })
-        selection.set("tagPatternList", r.tagPatternList.map { .array($0.map(JSONValue.string)) })
-        // ECR's default, standard, is not written: a rule that says so renders as the CDK renders it.
-        selection.set("storageClass", r.storageClass == .archive ? .string("archive") : nil)
-        selection.set("countType", .string(r.limit.countType))
-        selection.set("countNumber", .int(r.limit.number))
-        if !r.limit.isCount { selection.set("countUnit", .string("days")) }
-        rule.set("selection", selection.json)
-        switch r.action {
-        case .expire: rule.set("action", .object([("type", .string("expire"))]))
-        case .archive: rule.set("action", .object([("type", .string("transition")), ("targetStorageClass", .string("archive"))]))
+        s.object { o in
+            o.member("rulePriority", JSONValue.int(p.priority))
+            if let description = r.description { o.member("description", description) }
+            o.member("selection", object: { sel in
+                sel.member("tagStatus", r.tagStatus.rawValue)
+                if let list = r.tagPrefixList { sel.member("tagPrefixList", array: { a in for t in list { a.string(t) } }) }
+                if let list = r.tagPatternList { sel.member("tagPatternList", array: { a in for t in list { a.string(t) } }) }
+                // ECR's default, standard, is not written: a rule that says so renders as the CDK renders it.
+                if r.storageClass == .archive { sel.member("storageClass", "archive") }
+                sel.member("countType", r.limit.countType)
+                sel.member("countNumber", JSONValue.int(r.limit.number))
+                if !r.limit.isCount { sel.member("countUnit", "days") }
+            })
+            switch r.action {
+            case .expire:
+                o.member("action", object: { $0.member("type", "expire") })
+            case .archive:
+                o.member("action", object: {
+                    $0.member("type", "transition")
+                    $0.member("targetStorageClass", "archive")
+                })
+            }
         }
-        return rule.json
     }
 }

@@ -3,6 +3,9 @@ import YAML
 
 /// Spec → Plan. Returns the problems only a plan shows (priorities, policy size, limits).
 public enum Planner {
+    /// `ecr:GetAuthorizationToken` on `*`, which every pull or push grant to a principal brings along.
+    static let tokenStatement = Statement(actions: ["ecr:GetAuthorizationToken"], resources: [.string("*")])
+
     public static func plan(_ spec: Spec) -> (plan: Plan, diagnostics: [Diagnostic]) {
         let stackName = spec.stack.name.value
         let env = spec.stack.env
@@ -43,7 +46,7 @@ public enum Planner {
             }
             external[i].statements.append(Statement(actions: actions, resources: [.string(arn)]))
             if token {
-                external[i].statements.append(Statement(actions: ["ecr:GetAuthorizationToken"], resources: [.string("*")]))
+                external[i].statements.append(tokenStatement)
             }
         }
 
@@ -75,7 +78,7 @@ public enum Planner {
                     policies[i].statements.append(Statement(actions: actions, resources: [arn]))
                     policies[i].origins.append(repos.count)
                     if token {
-                        policies[i].statements.append(Statement(actions: ["ecr:GetAuthorizationToken"], resources: [.string("*")]))
+                        policies[i].statements.append(tokenStatement)
                         policies[i].origins.append(nil)
                     }
                 case .arn(let a):
@@ -99,7 +102,7 @@ public enum Planner {
             switch reader.value {
             case .role, .user:
                 let i = principalPolicy(reader.value, at: reader.mark)
-                policies[i].statements.append(Statement(actions: ["ecr:GetAuthorizationToken"], resources: [.string("*")]))
+                policies[i].statements.append(tokenStatement)
                 policies[i].origins.append(nil)
             default:
                 break

@@ -196,7 +196,19 @@ public func minimize(_ statements: [Statement]) -> [Statement] {
     // Nothing to merge with or to repeat.
     if statements.count < 2 { return statements }
     var numbers = Numbering()
-    var s = statements.map { Comparable($0, &numbers) }
+    // A statement equal to the one before the last (a grant's token statement after each grant's)
+    // numbers the same: it is copied rather than numbered again.
+    var s: [Comparable] = []
+    s.reserveCapacity(statements.count)
+    for (i, st) in statements.enumerated() {
+        if i >= 2, st == statements[i - 2] {
+            var same = s[i - 2]
+            same.statement = st
+            s.append(same)
+        } else {
+            s.append(Comparable(st, &numbers))
+        }
+    }
     var changed = true
     while changed {
         changed = false

@@ -134,6 +134,72 @@ struct PrettyJSON: JSONSink {
     }
 }
 
+/// Writes compact JSON as `JSONWriter.compact` does (no whitespace at all), starting at the top level.
+struct CompactJSON: JSONSink {
+    private(set) var bytes: [UInt8] = []
+    /// For each open container, whether it has no element yet.
+    private var empty: [Bool] = []
+    private var afterKey = false
+
+    init(capacity: Int = 256) {
+        bytes.reserveCapacity(capacity)
+    }
+
+    /// Before a value: array elements are separated by commas; a member's value follows its key.
+    private mutating func startValue() {
+        if afterKey {
+            afterKey = false
+        } else if !empty.isEmpty {
+            if !empty[empty.count - 1] { bytes.append(UInt8(ascii: ",")) }
+            empty[empty.count - 1] = false
+        }
+    }
+
+    mutating func key(_ key: String) {
+        startValue()
+        JSONWriter.escape(key, into: &bytes)
+        bytes.append(UInt8(ascii: ":"))
+        afterKey = true
+    }
+
+    mutating func beginObject() {
+        startValue()
+        bytes.append(UInt8(ascii: "{"))
+        empty.append(true)
+    }
+
+    mutating func endObject() {
+        empty.removeLast()
+        bytes.append(UInt8(ascii: "}"))
+    }
+
+    mutating func beginArray() {
+        startValue()
+        bytes.append(UInt8(ascii: "["))
+        empty.append(true)
+    }
+
+    mutating func endArray() {
+        empty.removeLast()
+        bytes.append(UInt8(ascii: "]"))
+    }
+
+    mutating func string(_ s: String) {
+        startValue()
+        JSONWriter.escape(s, into: &bytes)
+    }
+
+    mutating func bool(_ b: Bool) {
+        startValue()
+        bytes.append(contentsOf: (b ? "true" : "false").utf8)
+    }
+
+    mutating func value(_ v: JSONValue) {
+        startValue()
+        JSONWriter.writeCompact(v, into: &bytes)
+    }
+}
+
 /// Builds the `JSONValue` a renderer writes, starting inside an object: `members` are its members.
 struct JSONValueBuilder: JSONSink {
     private enum Open {

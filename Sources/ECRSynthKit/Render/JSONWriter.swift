@@ -59,7 +59,7 @@ public enum JSONWriter {
     }
 
     /// Writes `value` without any whitespace.
-    private static func writeCompact(_ value: JSONValue, into out: inout [UInt8]) {
+    static func writeCompact(_ value: JSONValue, into out: inout [UInt8]) {
         switch value {
         case .array(let items):
             out.append(UInt8(ascii: "["))
