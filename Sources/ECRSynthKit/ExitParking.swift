@@ -14,12 +14,21 @@ public enum ExitParking {
     nonisolated(unsafe) public private(set) static var enabled = false
     nonisolated(unsafe) private static var parked: [Any] = []
 
-    /// Turns parking on for a run that ends when its command does. The allocator is told the same:
-    /// memory freed is kept for reuse instead of going back to the system, and large blocks come
-    /// from the heap instead of mappings of their own, so fewer fresh pages are touched (and
-    /// faulted in) along the way. Call first, from the main thread.
+    /// Turns parking on for a run that ends when its command does. Call first, from the main thread.
     public static func enable() {
         enabled = true
+    }
+
+    /// Inputs from this size on make runs that allocate hundreds of megabytes.
+    public static let largeInput = 1 << 20
+
+    /// For a parking run about to read `bytes` of input: from `largeInput` on, the allocator is told
+    /// the run is short and large (memory freed is kept for reuse instead of going back to the
+    /// system; large blocks come from the heap, which grows 64 MB at a time), so fewer fresh pages are
+    /// touched and faulted in. Below that, its defaults are faster: a run over a small spec is over
+    /// before the larger heap pays off. Call from the main thread before the work starts.
+    public static func expect(inputBytes bytes: Int) {
+        guard enabled, bytes >= largeInput else { return }
         #if os(Linux)
         _ = glibcMallopt(M_MMAP_THRESHOLD, 64 << 20)
         _ = glibcMallopt(M_TRIM_THRESHOLD, 256 << 20)

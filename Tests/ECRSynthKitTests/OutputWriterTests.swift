@@ -90,6 +90,21 @@ import Testing
         #expect(try again.finish(all).unchanged == ["a.json", "b.json", "policies/c.json", "policies/x/d.json", "manifest.json"])
     }
 
+    @Test func aLargeFirstBatchIsStagedOnItsOwnThreadWithTheSameResult() throws {
+        // More files than `Stager.threadMinimum` in the first batch: the staging thread takes them.
+        let policies = (0..<OutputWriter.Stager.threadMinimum + 8).map { ("policies/p\($0).json", "\($0)\n") }
+        let all = files([("a.json", "1\n"), ("b.json", "2\n")] + policies)
+        let whole = tempDir(), batched = tempDir()
+        let expected = try OutputWriter.write(all, to: whole)
+        let stager = try OutputWriter.Stager(dir: batched)
+        stager.submit(Array(all[2..<all.count - 1]), at: 2)
+        stager.submit(Array(all[0..<2]), at: 0)
+        #expect(try stager.finish(all) == expected)
+        for f in all {
+            #expect(try Array(Data(contentsOf: URL(fileURLWithPath: batched + "/" + f.path))) == f.bytes)
+        }
+    }
+
     @Test func aFailedStagingLeavesTheFolderAsItWas() throws {
         let dir = tempDir()
         _ = try OutputWriter.write(files([("a.json", "1\n")]), to: dir)

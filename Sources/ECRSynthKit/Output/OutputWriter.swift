@@ -139,7 +139,8 @@ public enum OutputWriter {
         private let lock = Lock()
         private let available = DispatchSemaphore(value: 0)
         private let done = DispatchSemaphore(value: 0)
-        private let threaded = Parallel.width > 1
+        /// Whether the staging thread runs; it starts with the first batch worth a thread.
+        private var threaded = false
         // Guarded by `lock`.
         private var batches: [[(index: Int, file: OutputFile)]] = []
         private var closed = false
@@ -157,21 +158,24 @@ public enum OutputWriter {
             previous = OutputWriter.previousFiles(dir)
             cleaned = Set([dir] + previous.map { OutputWriter.parent(of: dir + "/" + $0) })
             OutputWriter.removeTemporaries(in: cleaned)
-            if threaded {
-                // A thread of its own: the parallel rendering occupies Dispatch's worker threads.
-                let thread = Thread { [self] in
-                    work()
-                    done.signal()
-                }
-                thread.start()
-            }
         }
+
+        /// Batches smaller than this are staged on the caller's thread: starting a thread costs more.
+        static let threadMinimum = 32
 
         /// Hands over files to stage; `first` is the index of the first in the whole output (the
         /// report lists files in that order). Not the manifest: `finish` writes it last.
         public func submit(_ files: [OutputFile], at first: Int) {
             let batch = files.enumerated().map { (index: first + $0.offset, file: $0.element) }
-            guard threaded else { return stage(batch) }
+            if !threaded {
+                guard Parallel.width > 1, files.count >= Self.threadMinimum else { return stage(batch) }
+                threaded = true
+                // A thread of its own: the parallel rendering occupies Dispatch's worker threads.
+                Thread { [self] in
+                    work()
+                    done.signal()
+                }.start()
+            }
             lock.locked { batches.append(batch) }
             available.signal()
         }
