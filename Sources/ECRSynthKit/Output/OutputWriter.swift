@@ -221,12 +221,6 @@ public enum OutputWriter {
             return Staged(relative: f.path, path: path, temp: try OutputWriter.writeTemporary(for: path, chunks: f.chunks))
         }
 
-        /// Waits for the staging thread and undoes what it did, for a run that will not finish.
-        public func abandon() {
-            stop()
-            rollBack()
-        }
-
         private func stop() {
             guard threaded else { return }
             lock.locked { closed = true }
@@ -244,18 +238,10 @@ public enum OutputWriter {
         public func finish(_ files: [OutputFile]) throws(IOFailure) -> OutputReport {
             stop()
             let submitted = Set(staged.map(\.index) + unchanged.map(\.index))
-            stage(files.enumerated().filter { !submitted.contains($0.offset) && $0.element.path != manifestName }
-                .map { (index: $0.offset, file: $0.element) })
-            if failure == nil {
-                do throws(IOFailure) { try OutputWriter.flush(staged.map(\.staged), dir: dir) } catch { failure = error }
-            }
-            if let failure {
-                rollBack()
-                throw failure
-            }
+            let manifest = files.indices.filter { files[$0].path == manifestName }
             var report = OutputReport()
-            staged.sort { $0.index < $1.index }
-            try commit(staged.map(\.staged), into: &report)
+            try stageAndFlush(files, files.indices.filter { !submitted.contains($0) && !manifest.contains($0) })
+            try commit(into: &report)
             let now = Set(files.map(\.path))
             for old in previous.sorted() where !now.contains(old) {
                 let path = dir + "/" + old
@@ -267,25 +253,33 @@ public enum OutputWriter {
                 }
             }
             // The manifest last, on its own.
-            staged = []
-            stage(files.enumerated().filter { $0.element.path == manifestName }.map { (index: $0.offset, file: $0.element) })
-            if failure == nil {
-                do throws(IOFailure) { try OutputWriter.flush(staged.map(\.staged), dir: dir) } catch { failure = error }
-            }
-            if let failure {
-                for s in staged { unlink(s.staged.temp) }
-                throw failure
-            }
-            try commit(staged.map(\.staged), into: &report)
+            try stageAndFlush(files, manifest)
+            try commit(into: &report)
             report.unchanged = unchanged.sorted { $0.index < $1.index }.map(\.path)
             return report
         }
 
-        private func commit(_ staged: [Staged], into report: inout OutputReport) throws(IOFailure) {
-            for (n, s) in staged.enumerated() {
+        /// Stages `files[indices]` beside what is staged already and flushes them all; on a failure
+        /// every temporary (and folder) made is removed again.
+        private func stageAndFlush(_ files: [OutputFile], _ indices: [Int]) throws(IOFailure) {
+            stage(indices.map { (index: $0, file: files[$0]) })
+            if failure == nil {
+                do throws(IOFailure) { try OutputWriter.flush(staged.map(\.staged), dir: dir) } catch { failure = error }
+            }
+            if let failure {
+                rollBack()
+                throw failure
+            }
+        }
+
+        /// Renames what is staged over its files, in report order; nothing is staged afterwards.
+        private func commit(into report: inout OutputReport) throws(IOFailure) {
+            let ready = staged.sorted { $0.index < $1.index }.map(\.staged)
+            staged = []
+            for (n, s) in ready.enumerated() {
                 guard rename(s.temp, s.path) == 0 else {
                     let message = errnoText()
-                    for rest in staged[n...] { unlink(rest.temp) }
+                    for rest in ready[n...] { unlink(rest.temp) }
                     throw IOFailure(path: s.path, message: "cannot replace: \(message)")
                 }
                 report.written.append(s.relative)

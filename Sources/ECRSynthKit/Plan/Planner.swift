@@ -128,8 +128,7 @@ public enum Planner {
         var lifecycleText: String?
         if !lifecycle.isEmpty {
             let text = LifecyclePlanner.policyText(lifecycle)
-            // Never more characters than bytes: most texts are counted by their bytes.
-            let length = text.utf8.count <= 30_720 ? 0 : text.count
+            let length = text.characterCount
             if length > 30_720 {
                 diagnostics.append(.error(
                     "the lifecycle policy of repository '\(repo.id.value)' is \(length) characters; ECR allows at most 30720",
@@ -206,14 +205,8 @@ public enum Planner {
                 }
             }
             return IdentityPolicy(principal: policies[i].principal, statements: statements,
-                                  size: characterCount(JSONWriter.compact(policyDocument(statements))))
+                                  size: JSONWriter.compact(policyDocument(statements)).characterCount)
         }
-    }
-
-    /// The characters of `text`: its bytes when it is ASCII (policies nearly always are), which are
-    /// counted much faster.
-    static func characterCount(_ text: String) -> Int {
-        text.utf8.allSatisfy { $0 < 0x80 } ? text.utf8.count : text.count
     }
 
     /// IAM limits the inline policies of a role to 10,240 characters and of a user to 2,048

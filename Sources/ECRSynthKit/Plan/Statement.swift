@@ -257,19 +257,7 @@ private struct NumberedSet {
     private(set) var number = 0
 
     init(_ elements: [Int], _ numbers: inout Numbering) {
-        if elements.count < 2 {
-            members = elements
-        } else {
-            // Short lists (nearly all) sorted in place, repeats dropped.
-            var sorted = elements.sorted()
-            var k = 1
-            for i in 1..<sorted.count where sorted[i] != sorted[k - 1] {
-                sorted[k] = sorted[i]
-                k += 1
-            }
-            sorted.removeLast(sorted.count - k)
-            members = sorted
-        }
+        members = elements.count < 2 ? elements : unique(elements).sorted()
         number = numbers.number(set: members)
     }
 
@@ -341,24 +329,20 @@ private struct Comparable {
     }
 
     mutating func merge(_ b: Comparable, _ numbers: inout Numbering) {
-        // Actions render sorted and without repeats: the merged list keeps the order they come in.
-        if actions.number != b.actions.number {
-            for ((a, n), new) in zip(zip(b.statement.actions, b.actionNumbers), actions.insert(b.actionNumbers, &numbers)) where new {
-                statement.actions.append(a)
-                actionNumbers.append(n)
-            }
-        }
-        if resources.number != b.resources.number {
-            for ((r, n), new) in zip(zip(b.statement.resources, b.resourceNumbers), resources.insert(b.resourceNumbers, &numbers)) where new {
-                statement.resources.append(r)
-                resourceNumbers.append(n)
-            }
-        }
-        if principals.number != b.principals.number {
-            for ((p, n), new) in zip(zip(b.statement.principals, b.principalNumbers), principals.insert(b.principalNumbers, &numbers)) where new {
-                statement.principals.append(p)
-                principalNumbers.append(n)
-            }
+        // Lists render sorted and without repeats: each merged list keeps the order they come in.
+        Self.absorb(b.statement.actions, b.actionNumbers, b.actions, into: &statement.actions, &actionNumbers, &actions, &numbers)
+        Self.absorb(b.statement.resources, b.resourceNumbers, b.resources, into: &statement.resources, &resourceNumbers, &resources, &numbers)
+        Self.absorb(b.statement.principals, b.principalNumbers, b.principals, into: &statement.principals, &principalNumbers, &principals, &numbers)
+    }
+
+    /// Appends the members of `added` (with their numbers) that `set` does not hold yet.
+    private static func absorb<T>(_ added: [T], _ addedNumbers: [Int], _ addedSet: NumberedSet,
+                                  into items: inout [T], _ itemNumbers: inout [Int], _ set: inout NumberedSet,
+                                  _ numbers: inout Numbering) {
+        guard set.number != addedSet.number else { return }
+        for ((item, n), new) in zip(zip(added, addedNumbers), set.insert(addedNumbers, &numbers)) where new {
+            items.append(item)
+            itemNumbers.append(n)
         }
     }
 }
