@@ -32,10 +32,13 @@ public final class RepositoryPrefetch: ParseObserver, @unchecked Sendable {
     private(set) var sequenceMark: Mark?
     // Guarded by `lock`.
     private var items: [Node] = []
-    private var results: [(Repository?, [Diagnostic])?] = []
+    private var results: [(Repository?, [Diagnostic])] = []
     private var claimed = 0
+    private var finished = 0
     private var closed = false
     private var abandoned = false
+    /// `decoded` handed the repositories over (for tests).
+    public private(set) var handedOver = false
 
     public init() {}
 
@@ -67,7 +70,7 @@ public final class RepositoryPrefetch: ParseObserver, @unchecked Sendable {
         }
         lock.locked {
             items.append(item)
-            results.append(nil)
+            results.append((nil, []))
         }
         available.signal()
         if context == nil, index + 1 == Self.start {
@@ -103,7 +106,10 @@ public final class RepositoryPrefetch: ParseObserver, @unchecked Sendable {
         guard let (i, node) = claim else { return false }
         let findings = Findings()
         let repo = RepositoryDecoder(findings: findings, env: context.env).decode(node, defaults: context.defaults)
-        lock.locked { results[i] = (repo, findings.diagnostics) }
+        lock.locked {
+            results[i] = (repo, findings.diagnostics)
+            finished += 1
+        }
         return true
     }
 
@@ -129,14 +135,19 @@ public final class RepositoryPrefetch: ParseObserver, @unchecked Sendable {
     }
 
     /// The decoded repositories, if they were decoded against the document's own `stack` and
-    /// `defaults` (nil when absent) and are all the elements of its `repositories` list.
+    /// `defaults` (nil when absent) and are all the elements of its `repositories` list. Hands them
+    /// over without copying: a second call answers nil.
     func decoded(stack: Node?, defaults: Node?, repositories: Node) -> [(Repository?, [Diagnostic])]? {
         guard let context, context.stackMark == stack?.mark, context.defaultsMark == defaults?.mark,
               let count = repositories.sequence?.count else { return nil }
         return lock.locked {
-            guard closed, !abandoned, sequenceMark == repositories.mark, items.count == count else { return nil }
-            let done = results.compactMap { $0 }
-            return done.count == count ? done : nil
+            guard closed, !abandoned, sequenceMark == repositories.mark, items.count == count,
+                  finished == count else { return nil }
+            var done: [(Repository?, [Diagnostic])] = []
+            swap(&done, &results)
+            finished = 0
+            handedOver = true
+            return done
         }
     }
 }

@@ -57,6 +57,9 @@ public enum Pipeline {
         Timings.measure("render") { renderFiles(stacks, format: format, emit: emit) }
     }
 
+    /// Templates handed to `emit` at a time (as many as make the writer start its own thread).
+    static let templateGroup = OutputWriter.Stager.threadMinimum
+
     static func renderFiles(_ stacks: [Plan], format: TemplateFormat,
                             emit: (_ first: Int, _ files: [OutputFile]) -> Void = { _, _ in }) -> [OutputFile] {
         let policies = PolicyFiles.files(stacks)
@@ -64,14 +67,23 @@ public enum Pipeline {
             OutputFile(path: policies[i].path, bytes: JSONWriter.prettyBytes(policies[i].json))
         }
         emit(stacks.count, policyFiles)
-        let templates = Parallel.map(stacks.count, minimumPerThread: 1) { i in
-            let stack = stacks[i]
-            switch format {
-            case .json: return OutputFile(path: "\(stack.stackName).template.json", chunks: TemplateRenderer.templateJSON(stack))
-            case .yaml: return OutputFile(path: "\(stack.stackName).template.yaml", bytes: YAMLTemplate.bytes(TemplateRenderer.template(stack)))
+        // Many stacks are handed over in groups, so the first are written while the rest render.
+        var templates: [OutputFile] = []
+        templates.reserveCapacity(stacks.count)
+        var start = 0
+        while start < stacks.count {
+            let end = stacks.count - start < 2 * templateGroup ? stacks.count : start + templateGroup
+            let group = Parallel.map(end - start, minimumPerThread: 1) { [start] i in
+                let stack = stacks[start + i]
+                switch format {
+                case .json: return OutputFile(path: "\(stack.stackName).template.json", chunks: TemplateRenderer.templateJSON(stack))
+                case .yaml: return OutputFile(path: "\(stack.stackName).template.yaml", bytes: YAMLTemplate.bytes(TemplateRenderer.template(stack)))
+                }
             }
+            emit(start, group)
+            templates += group
+            start = end
         }
-        emit(0, templates)
         var files = templates + policyFiles
         files.append(OutputWriter.manifest(for: files, stacks: stacks))
         return files

@@ -184,12 +184,8 @@ private let head = """
         let prefetch = RepositoryPrefetch()
         let root = try YAMLParser.parse(Array(text.utf8), observer: prefetch)
         prefetch.finish()
-        let top = root?.mapping ?? []
-        func value(_ key: String) -> Node? { top.first { $0.key.scalar == key }?.value }
-        let used = value("repositories").flatMap {
-            prefetch.decoded(stack: value("stack"), defaults: value("defaults"), repositories: $0)
-        } != nil
         let with = SpecLoader.load(root: root, prefetched: prefetch)
+        let used = prefetch.handedOver
         let without = SpecLoader.load(root: root)
         return ((with.spec, with.diagnostics), (without.spec, without.diagnostics), used)
     }
@@ -222,6 +218,33 @@ private let head = """
         prefetch.abandon()
         let list = Node(.sequence([]), mark: Mark(line: 3, column: 1))
         #expect(prefetch.decoded(stack: nil, defaults: nil, repositories: list) == nil)
+    }
+}
+
+/// `characterCount` (bytes when ASCII) is `count` for every text.
+@Suite struct CharacterCountTests {
+    @Test func equalsCountWhereverANonASCIICharacterIs() {
+        for length in 0...40 {
+            let ascii = String(repeating: "a", count: length)
+            #expect(ascii.characterCount == length)
+            for at in 0..<length {
+                for other in ["é", "\u{1F600}", "e\u{301}", "\u{7F}"] {
+                    var chars = Array(ascii)
+                    chars[at] = Character(other)
+                    let text = String(chars)
+                    #expect(text.characterCount == text.count, "\(text.debugDescription)")
+                }
+            }
+        }
+    }
+
+    @Test func randomTexts() {
+        var rng = SystemRandomNumberGenerator()
+        let alphabet: [Character] = ["a", "Z", "0", " ", "\n", "{", "é", "ß", "\u{1F600}", "\u{301}", "\u{0}", "\u{7F}", "\u{80}"]
+        for _ in 0..<2_000 {
+            let text = String((0..<Int.random(in: 0...70, using: &rng)).map { _ in alphabet.randomElement(using: &rng)! })
+            #expect(text.characterCount == text.count)
+        }
     }
 }
 

@@ -28,8 +28,8 @@ public enum Planner {
 
         func principalPolicy(_ p: Principal, at mark: Mark) -> Int {
             if let i = policyIndex[p] { return i }
-            let (logicalID, name) = policyIDs(stack: stackName, principal: p)
-            policies.append(PrincipalPolicy(principal: p, logicalID: logicalID, policyName: name, statements: [], firstMark: mark))
+            // Named below, all at once in parallel.
+            policies.append(PrincipalPolicy(principal: p, logicalID: "", policyName: "", statements: [], firstMark: mark))
             policyIndex[p] = policies.count - 1
             order.append(.principalPolicy(policies.count - 1))
             return policies.count - 1
@@ -109,6 +109,13 @@ public enum Planner {
             }
         }
 
+        let names = Parallel.map(policies.count, minimumPerThread: 64) { [policies] i in
+            policyIDs(stack: stackName, principal: policies[i].principal)
+        }
+        for (i, (logicalID, name)) in names.enumerated() {
+            policies[i].logicalID = logicalID
+            policies[i].policyName = name
+        }
         let identity = identityPolicies(policies, repos: repos)
         diagnostics += inlinePolicySizes(identity, policies: policies, repos: repos)
         var plan = Plan(stackName: stackName, description: spec.stack.description, env: env, repositories: repos,
@@ -128,8 +135,8 @@ public enum Planner {
         var lifecycleText: String?
         if !lifecycle.isEmpty {
             let text = LifecyclePlanner.policyText(lifecycle)
-            let length = text.characterCount
-            if length > 30_720 {
+            // A character takes at least one byte: only a text of more bytes than that can be too long.
+            if text.utf8.count > 30_720, case let length = text.characterCount, length > 30_720 {
                 diagnostics.append(.error(
                     "the lifecycle policy of repository '\(repo.id.value)' is \(length) characters; ECR allows at most 30720",
                     at: repo.lifecycleRules[0].mark))
