@@ -61,8 +61,16 @@ enum CLI {
                       stderr: String(decoding: errData, as: UTF8.self))
     }
 
+    /// One folder for this test process's scratch folders, removed when the process exits.
+    static let scratchRoot: String = {
+        let root = NSTemporaryDirectory() + "ecrsynth-cli-tests-\(getpid())"
+        try? FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+        atexit { try? FileManager.default.removeItem(atPath: CLI.scratchRoot) }
+        return root
+    }()
+
     static func tempDir() -> String {
-        let dir = NSTemporaryDirectory() + "ecrsynth-cli-\(UUID().uuidString)"
+        let dir = scratchRoot + "/" + UUID().uuidString
         try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         return dir
     }

@@ -2,9 +2,17 @@
 import Foundation
 import Testing
 
+/// One folder for this test process's scratch folders, removed when the process exits.
+let scratchRoot: String = {
+    let root = NSTemporaryDirectory() + "ecrsynth-kit-tests-\(getpid())"
+    try? FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+    atexit { try? FileManager.default.removeItem(atPath: scratchRoot) }
+    return root
+}()
+
 @Suite struct OutputWriterTests {
     func tempDir() -> String {
-        let dir = NSTemporaryDirectory() + "ecrsynth-test-\(UUID().uuidString)"
+        let dir = scratchRoot + "/" + UUID().uuidString
         try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         return dir
     }
