@@ -106,7 +106,7 @@ struct Fields {
     }
 
     static func int(_ v: Node, key: String, min: Int, max: Int = Int.max, findings: Findings) -> Located<Int>? {
-        let range = max == Int.max ? ">= \(min)" : "from \(min) to \(max)"
+        var range: String { max == Int.max ? ">= \(min)" : "from \(min) to \(max)" }
         guard case .scalar(let s, .plain) = v.kind, v.tag == nil || v.tag == "tag:yaml.org,2002:int", !s.isEmpty,
               s.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) || (s.hasPrefix("-") && s.count > 1 && s.dropFirst().utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }))
         else {

@@ -214,7 +214,8 @@ private func rule(_ status: TagStatus, priority: Int? = nil, prefixes: [String]?
                        ["ecr:BatchGetImage", "ecr:ListImages"]]
         let resources: [JSONValue] = [.getAtt("A", "Arn"), .getAtt("B", "Arn"), .string("*"), .string("arn:aws:ecr:eu-west-1:1:repository/c")]
         let principals: [Statement.PrincipalUnit] = [.service("events.amazonaws.com"), .arn("arn:aws:iam::1:role/x"), .star,
-                                                     .account(.string("arn:aws:iam::2:root"), instance: 0)]
+                                                     .account(.string("arn:aws:iam::2:root"), instance: 0),
+                                                     .account(.string("arn:aws:iam::2:root"), instance: 1)]
         var merged = 0
         for round in 0..<400 {
             var statements: [Statement] = []

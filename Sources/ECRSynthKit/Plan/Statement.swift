@@ -227,6 +227,10 @@ public func minimize(_ statements: [Statement]) -> [Statement] {
             i += 1
         }
     }
+    // Among statements without a Sid, a condition, a Not… list or a `*` principal, two of equal text
+    // have equal actions, resources and effects, so the loop above has merged them: nothing is left
+    // to drop.
+    if s.allSatisfy(\.isPlain) { return s.map(\.statement) }
     var seen = Set<String>()
     return s.map(\.statement).filter { seen.insert(JSONWriter.compact($0.cdkJSON)).inserted }
 }
@@ -299,6 +303,8 @@ private struct Comparable {
     /// statement with a Sid, which never merges.
     var fixed: Int?
     var hasStar: Bool
+    /// No Sid, condition, `Not…` list or `*` principal.
+    var isPlain = false
 
     init(_ st: Statement, _ numbers: inout Numbering) {
         statement = st
@@ -313,6 +319,7 @@ private struct Comparable {
             fixed = nil
         } else if st.condition == nil, st.notActions.isEmpty, st.notResources.isEmpty, st.notPrincipals.isEmpty {
             fixed = numbers.number(st.effect)
+            isPlain = !hasStar
         } else {
             fixed = numbers.number([st.effect, st.condition.map(JSONWriter.compact) ?? "",
                                     st.notActions.sorted().joined(separator: "\u{0}"),
