@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """`make bench`: time ecrsynth validate, ecrsynth synth and the floor side by side with hyperfine.
 
-Usage: bench/run_bench.py --bin BIN --floor FLOOR [--specs DIR] [--results DIR] [--min-runs N]
+Usage: bench/run_bench.py --bin BIN --floor FLOOR [--specs DIR] [--results DIR] [--min-runs N] [--slow-ms MS]
 
 For every spec (the seed spec Fixtures/example/ecrsynth.yaml, repos-{1,100,1000,10000}.yaml and
 rules-50.yaml from bench/gen_specs.py):
@@ -13,7 +13,10 @@ rules-50.yaml from bench/gen_specs.py):
    files as synth writes, each fsync'ed: what durable writes cost, not part of the floor) (--warmup 1,
    --min-runs N, --export-json), with a --prepare that moves the synth and floor output directories
    aside (into a trash folder emptied when the whole benchmark ends) and runs `sync`, so each run
-   starts from an empty directory with no earlier output still being written back to disk.
+   starts from an empty directory with no earlier output still being written back to disk. A spec
+   whose synth takes more than --slow-ms (200 ms: the 10,000 spec, and 1,000 on a slow minute) is
+   timed in N alternating rounds of one run of each command instead of N runs of each in a row: this
+   machine's speed drifts over minutes, and commands timed in alternation see the same drift.
 
 Why aside and not deleted: on ext4 without a journal (this machine's disk), creating a file searches
 past every inode freed in the last one to five minutes, so with the outputs deleted between runs a
@@ -30,6 +33,7 @@ import datetime
 import json
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -61,7 +65,50 @@ def tree_bytes(d):
 
 
 def median_ms(result):
-    return result["median"] * 1000.0
+    return statistics.median(result["times"]) * 1000.0
+
+
+def hyperfine_rounds(hf, export, commands, prepares, min_runs, rounds):
+    """Times `commands` ((name, command line) pairs) with hyperfine, in `rounds` rounds.
+
+    With one round, one hyperfine invocation (--warmup 1 --min-runs MIN_RUNS). With more, each round
+    is one hyperfine invocation of every command in turn (--runs RUNS, a warm-up in the first only),
+    and the times of all rounds are pooled: the machine's speed drifts over minutes, and commands
+    timed in alternation see the same drift, so their ratio does not depend on when each was timed.
+    Writes the pooled results to `export` in hyperfine's format; returns {name: result}."""
+    pooled = {}
+    per_round = max(1, -(-min_runs // rounds))
+    for r in range(rounds):
+        part = export if rounds == 1 else f"{export}.round{r}"
+        cmd = [hf, "-N", "--export-json", part, "--style", "basic"]
+        if rounds == 1:
+            cmd += ["--warmup", "1", "--min-runs", str(min_runs)]
+        else:
+            cmd += ["--warmup", "1" if r == 0 else "0", "--runs", str(per_round)]
+        for p in prepares:
+            cmd += ["--prepare", p]
+        for name, line in commands:
+            cmd += ["-n", name, line]
+        subprocess.run(cmd, check=True)
+        for res in json.load(open(part))["results"]:
+            runs = len(res["times"])
+            if res["command"] in pooled:
+                acc = pooled[res["command"]]
+                # hyperfine's user and system times are means: weigh each round's by its runs.
+                for k in ("user", "system"):
+                    acc[k] = (acc[k] * len(acc["times"]) + res[k] * runs) / (len(acc["times"]) + runs)
+                acc["times"] += res["times"]
+            else:
+                pooled[res["command"]] = res
+        if rounds > 1:
+            os.remove(part)
+    for res in pooled.values():
+        res["median"] = statistics.median(res["times"])
+        res["mean"] = statistics.fmean(res["times"])
+        res["min"], res["max"] = min(res["times"]), max(res["times"])
+    with open(export, "w") as f:
+        json.dump({"results": list(pooled.values()), "rounds": rounds}, f, indent=1)
+    return pooled
 
 
 def fmt_ms(x):
@@ -76,6 +123,8 @@ def main():
     ap.add_argument("--results", default=os.path.join(ROOT, "bench", "out", "results"))
     ap.add_argument("--sizes", default="1,100,1000,10000")
     ap.add_argument("--min-runs", type=int, default=10)
+    ap.add_argument("--slow-ms", type=float, default=200,
+                    help="specs whose synth takes longer are timed in --min-runs alternating rounds")
     ap.add_argument("--hyperfine", default="hyperfine")
     a = ap.parse_args()
 
@@ -93,12 +142,17 @@ def main():
     os.makedirs(trash)
 
     rows = []
+    round_counts = {}
     try:
         for label, spec in cases:
             if not os.path.exists(spec):
                 sys.exit(f"run_bench: {spec} is missing; run bench/gen_specs.py first")
             shutil.rmtree(synth_dir, ignore_errors=True)
+            started = datetime.datetime.now()
             rc, synth_rss = peak_rss_kb([a.bin, "synth", spec, "-o", synth_dir])
+            # Slow specs are timed in alternating rounds (see hyperfine_rounds), one run per round.
+            rounds = a.min_runs if (datetime.datetime.now() - started).total_seconds() * 1000 > a.slow_ms else 1
+            round_counts[label] = rounds
             if rc != 0:
                 sys.exit(f"run_bench: 'ecrsynth synth {spec}' exited {rc}")
             nbytes, nfiles = tree_bytes(synth_dir)
@@ -111,30 +165,30 @@ def main():
                 sys.exit(f"run_bench: floor exited {rc}")
 
             export = os.path.join(a.results, f"hyperfine-{label}.json")
-            cmd = [a.hyperfine, "-N", "--warmup", "1", "--min-runs", str(a.min_runs),
-                   # One --prepare per command: `sync` for validate; for the others, the output moved
-                   # aside (mv numbers what it would replace; each directory exists from the runs
-                   # above), then `sync`, so that writing back the last run's output to disk does not
-                   # share the processors with the next run.
-                   "--prepare", "sync",
-                   "--prepare", f"sh -c 'mv --backup=numbered -t {trash} {synth_dir} && sync'",
-                   "--prepare", f"sh -c 'mv --backup=numbered -t {trash} {floor_dir} && sync'",
-                   "--prepare", f"sh -c 'mv --backup=numbered -t {trash} {fsync_dir} && sync'",
-                   "--export-json", export, "--style", "basic",
-                   "-n", "validate", f"{a.bin} validate {spec}",
-                   "-n", "synth", f"{a.bin} synth {spec} -o {synth_dir}",
-                   "-n", "floor", f"{a.floor} {spec} {nbytes} {floor_dir}",
-                   "-n", "floor-fsync", f"{a.floor} --fsync {spec} {nbytes} {fsync_dir} {-(-nbytes // nfiles)}"]
+            # One --prepare per command: `sync` for validate; for the others, the output moved aside
+            # (mv numbers what it would replace; each directory exists from the runs above), then
+            # `sync`, so that writing back the last run's output to disk does not share the
+            # processors with the next run.
+            prepares = ["sync",
+                        f"sh -c 'mv --backup=numbered -t {trash} {synth_dir} && sync'",
+                        f"sh -c 'mv --backup=numbered -t {trash} {floor_dir} && sync'",
+                        f"sh -c 'mv --backup=numbered -t {trash} {fsync_dir} && sync'"]
+            commands = [("validate", f"{a.bin} validate {spec}"),
+                        ("synth", f"{a.bin} synth {spec} -o {synth_dir}"),
+                        ("floor", f"{a.floor} {spec} {nbytes} {floor_dir}"),
+                        ("floor-fsync", f"{a.floor} --fsync {spec} {nbytes} {fsync_dir} {-(-nbytes // nfiles)}")]
             os.makedirs(fsync_dir, exist_ok=True)
             print(f"\n== {label}: {os.path.relpath(spec, ROOT)} "
-                  f"({os.path.getsize(spec):,} bytes in, {nbytes:,} bytes in {nfiles} files out)", flush=True)
-            subprocess.run(cmd, check=True)
-            res = {r["command"]: r for r in json.load(open(export))["results"]}
+                  f"({os.path.getsize(spec):,} bytes in, {nbytes:,} bytes in {nfiles} files out"
+                  f"{f'; {rounds} rounds' if rounds > 1 else ''})", flush=True)
+            res = hyperfine_rounds(a.hyperfine, export, commands, prepares, a.min_runs, rounds)
             rows.append({
                 "case": label, "spec": os.path.relpath(spec, ROOT), "spec_bytes": os.path.getsize(spec),
                 "out_bytes": nbytes, "out_files": nfiles,
                 "validate_ms": median_ms(res["validate"]), "synth_ms": median_ms(res["synth"]),
                 "floor_ms": median_ms(res["floor"]), "floor_fsync_ms": median_ms(res["floor-fsync"]),
+                "synth_cpu_ms": (res["synth"]["user"] + res["synth"]["system"]) * 1000,
+                "floor_cpu_ms": (res["floor"]["user"] + res["floor"]["system"]) * 1000,
                 "runs": {k: len(v["times"]) for k, v in res.items()},
                 "synth_rss_mb": synth_rss / 1024, "validate_rss_mb": validate_rss / 1024,
                 "floor_rss_mb": floor_rss / 1024,
@@ -145,12 +199,10 @@ def main():
             export = os.path.join(a.results, f"hyperfine-{label}-deleted.json")
             nbytes = row["out_bytes"]
             print(f"\n== {label}, outputs deleted before each run", flush=True)
-            subprocess.run([a.hyperfine, "-N", "--warmup", "1", "--min-runs", str(a.min_runs),
-                            "--prepare", f"rm -rf {synth_dir} {floor_dir}",
-                            "--export-json", export, "--style", "basic",
-                            "-n", "synth", f"{a.bin} synth {spec} -o {synth_dir}",
-                            "-n", "floor", f"{a.floor} {spec} {nbytes} {floor_dir}"], check=True)
-            res = {r["command"]: r for r in json.load(open(export))["results"]}
+            res = hyperfine_rounds(a.hyperfine, export,
+                                   [("synth", f"{a.bin} synth {spec} -o {synth_dir}"),
+                                    ("floor", f"{a.floor} {spec} {nbytes} {floor_dir}")],
+                                   [f"rm -rf {synth_dir} {floor_dir}"], a.min_runs, round_counts[label])
             row["synth_deleted_ms"] = median_ms(res["synth"])
             row["floor_deleted_ms"] = median_ms(res["floor"])
     finally:
@@ -193,6 +245,10 @@ def main():
         check("synth: 10,000 takes at most 11x 1,000", f"{lin:.1f}x", lin <= 11)
         linv = big["validate_ms"] / mid["validate_ms"]
         check("validate: 10,000 takes at most 11x 1,000", f"{linv:.1f}x", linv <= 11)
+    if big:
+        lines.append("")
+        lines.append(f"CPU per run at 10,000 (user + system, mean): synth {big['synth_cpu_ms']:.0f} ms, "
+                     f"floor {big['floor_cpu_ms']:.0f} ms ({big['synth_cpu_ms'] / big['floor_cpu_ms']:.1f}x).")
     lines.append("")
     lines.append("| target | measured | met |")
     lines.append("| --- | ---: | --- |")
