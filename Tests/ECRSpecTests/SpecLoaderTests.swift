@@ -243,7 +243,7 @@ private let head = """
         let alphabet: [Character] = ["a", "Z", "0", " ", "\n", "{", "é", "ß", "\u{1F600}", "\u{301}", "\u{0}", "\u{7F}", "\u{80}"]
         for _ in 0..<2_000 {
             let text = String((0..<Int.random(in: 0...70, using: &rng)).map { _ in alphabet.randomElement(using: &rng)! })
-            #expect(text.characterCount == text.count)
+            #expect(text.characterCount == text.count, "\(text.debugDescription)")
         }
     }
 }
