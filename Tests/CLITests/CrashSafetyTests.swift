@@ -224,6 +224,40 @@ import Glibc
         try? FileManager.default.removeItem(atPath: root)
     }
 
+    /// The order of a rewrite's flushes, traced by the same shim: the temporaries are on disk before
+    /// the first rename, the renames and removals before the manifest is replaced, and the manifest's
+    /// rename before synth exits; a run that changes nothing flushes nothing.
+    @Test func flushesBeforeTheRenamesBeforeTheManifestAndAtTheEnd() throws {
+        let root = CLI.tempDir()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let shim = root + "/killpoint.so"
+        let source = CLI.fixtures.deletingLastPathComponent().appendingPathComponent("Tests/hostile/killpoint.c").path
+        let cc = Self.sh(["cc", "-shared", "-fPIC", "-O2", "-o", shim, source, "-ldl"])
+        guard cc.0 == 0 else {
+            print("CrashSafety: skipping the flush order: cannot build the LD_PRELOAD shim with cc: \(cc.1)")
+            return
+        }
+        let specA = root + "/A.yaml", specB = root + "/B.yaml"
+        try Self.spec("A", count: 30).write(toFile: specA, atomically: true, encoding: .utf8)
+        try Self.spec("B", count: 30).write(toFile: specB, atomically: true, encoding: .utf8)
+        let dir = root + "/out"
+        #expect(try CLI.run(["synth", specA, "-o", dir]).status == 0)
+        func traced(_ name: String) throws -> [String] {
+            let trace = root + "/" + name
+            #expect(Self.synthWithShim(shim, specB, dir, env: ["ECRSYNTH_TRACE": trace]) == 0)
+            return ((try? String(contentsOfFile: trace, encoding: .utf8)) ?? "").split(separator: "\n").map(String.init)
+        }
+        let ops = try traced("rewrite")
+        let manifest = try #require(ops.firstIndex(of: "rename \(dir)/manifest.json"), "\(ops)")
+        let firstRename = try #require(ops.firstIndex { $0.hasPrefix("rename ") })
+        let lastChange = try #require(ops[..<manifest].lastIndex { $0.hasPrefix("rename ") || $0.hasPrefix("unlink ") })
+        #expect(ops.filter { $0.hasPrefix("unlink ") }.count > 0, "the rewrite removes files: \(ops)")
+        #expect(ops[..<firstRename].contains("syncfs"), "temporaries flushed before the first rename: \(ops)")
+        #expect(ops[lastChange..<manifest].contains("syncfs"), "renames and removals flushed before the manifest: \(ops)")
+        #expect(ops.last == "syncfs" && manifest == ops.count - 2, "the manifest's rename flushed last: \(ops)")
+        #expect(try traced("again").isEmpty, "an unchanged output is neither renamed nor flushed")
+    }
+
     static func synthWithShim(_ shim: String, _ spec: String, _ dir: String, env extra: [String: String]) -> Int32 {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: CLI.binary)

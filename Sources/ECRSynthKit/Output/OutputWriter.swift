@@ -252,9 +252,14 @@ public enum OutputWriter {
                     throw IOFailure(path: path, message: "cannot remove a stale output file: \(errnoText())")
                 }
             }
-            // The manifest last, on its own.
+            // The manifest last, on its own. Its flush also puts the renames and removals above on
+            // disk, so no manifest is replaced before the files it lists.
             try stageAndFlush(files, manifest)
             try commit(into: &report)
+            // And the manifest's own rename, so that what a successful run reports is on disk.
+            if !report.written.isEmpty || !report.removed.isEmpty {
+                try OutputWriter.flushFolder(dir)
+            }
             report.unchanged = unchanged.sorted { $0.index < $1.index }.map(\.path)
             return report
         }
@@ -460,6 +465,20 @@ public enum OutputWriter {
         defer { close(fd) }
         if linuxSyncfs(fd) != 0 { throw IOFailure(path: staged[0].path, message: "cannot write: \(errnoText())") }
         #endif
+    }
+
+    /// Puts the folder's last changes (renames, removals) on disk: `syncfs` on Linux, the folder's
+    /// `fsync` elsewhere.
+    static func flushFolder(_ dir: String) throws(IOFailure) {
+        let fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard fd >= 0 else { throw IOFailure(path: dir, message: "cannot write: \(errnoText())") }
+        defer { close(fd) }
+        #if os(Linux)
+        let flushed = linuxSyncfs(fd) == 0
+        #else
+        let flushed = fsync(fd) == 0
+        #endif
+        if !flushed { throw IOFailure(path: dir, message: "cannot write: \(errnoText())") }
     }
 
     static func removeEmptyParents(of relative: String, in dir: String) {
