@@ -177,16 +177,7 @@ import Glibc
     /// last file and the first removal, between removals, and just before the manifest is renamed.
     @Test func killAtExactStepsOfTheRewrite() throws {
         let root = CLI.tempDir()
-        let shim = root + "/killpoint.so"
-        let source = CLI.fixtures.deletingLastPathComponent().appendingPathComponent("Tests/hostile/killpoint.c").path
-        let cc = Self.sh(["cc", "-shared", "-fPIC", "-O2", "-o", shim, source, "-ldl"])
-        guard cc.0 == 0 else {
-            print("CrashSafety: skipping the exact-step kills: cannot build the LD_PRELOAD shim with cc: \(cc.1)")
-            return
-        }
-        let specA = root + "/A.yaml", specB = root + "/B.yaml"
-        try Self.spec("A", count: 200).write(toFile: specA, atomically: true, encoding: .utf8)
-        try Self.spec("B", count: 200).write(toFile: specB, atomically: true, encoding: .utf8)
+        guard let (shim, specA, specB) = try Self.shimAndSpecs(in: root, count: 200, for: "the exact-step kills") else { return }
         let oldDir = root + "/old", newDir = root + "/new"
         #expect(try CLI.run(["synth", specA, "-o", oldDir]).status == 0)
         try Self.copyTree(oldDir, newDir)
@@ -230,16 +221,7 @@ import Glibc
     @Test func flushesBeforeTheRenamesBeforeTheManifestAndAtTheEnd() throws {
         let root = CLI.tempDir()
         defer { try? FileManager.default.removeItem(atPath: root) }
-        let shim = root + "/killpoint.so"
-        let source = CLI.fixtures.deletingLastPathComponent().appendingPathComponent("Tests/hostile/killpoint.c").path
-        let cc = Self.sh(["cc", "-shared", "-fPIC", "-O2", "-o", shim, source, "-ldl"])
-        guard cc.0 == 0 else {
-            print("CrashSafety: skipping the flush order: cannot build the LD_PRELOAD shim with cc: \(cc.1)")
-            return
-        }
-        let specA = root + "/A.yaml", specB = root + "/B.yaml"
-        try Self.spec("A", count: 30).write(toFile: specA, atomically: true, encoding: .utf8)
-        try Self.spec("B", count: 30).write(toFile: specB, atomically: true, encoding: .utf8)
+        guard let (shim, specA, specB) = try Self.shimAndSpecs(in: root, count: 30, for: "the flush order") else { return }
         let dir = root + "/out"
         #expect(try CLI.run(["synth", specA, "-o", dir]).status == 0)
         func traced(_ name: String) throws -> [String] {
@@ -256,6 +238,22 @@ import Glibc
         #expect(ops[lastChange..<manifest].contains("syncfs"), "renames and removals flushed before the manifest: \(ops)")
         #expect(ops.last == "syncfs" && manifest == ops.count - 2, "the manifest's rename flushed last: \(ops)")
         #expect(try traced("again").isEmpty, "an unchanged output is neither renamed nor flushed")
+    }
+
+    /// Builds the LD_PRELOAD shim Tests/hostile/killpoint.c in `root` and writes the specs A and B of
+    /// `count` repositories there; nil (and a line saying which test is skipped) without a compiler.
+    static func shimAndSpecs(in root: String, count: Int, for what: String) throws -> (shim: String, a: String, b: String)? {
+        let shim = root + "/killpoint.so"
+        let source = CLI.fixtures.deletingLastPathComponent().appendingPathComponent("Tests/hostile/killpoint.c").path
+        let cc = sh(["cc", "-shared", "-fPIC", "-O2", "-o", shim, source, "-ldl"])
+        guard cc.0 == 0 else {
+            print("CrashSafety: skipping \(what): cannot build the LD_PRELOAD shim with cc: \(cc.1)")
+            return nil
+        }
+        let specA = root + "/A.yaml", specB = root + "/B.yaml"
+        try spec("A", count: count).write(toFile: specA, atomically: true, encoding: .utf8)
+        try spec("B", count: count).write(toFile: specB, atomically: true, encoding: .utf8)
+        return (shim, specA, specB)
     }
 
     static func synthWithShim(_ shim: String, _ spec: String, _ dir: String, env extra: [String: String]) -> Int32 {
