@@ -38,7 +38,7 @@ public final class RepositoryPrefetch: ParseObserver, @unchecked Sendable {
     private var closed = false
     private var abandoned = false
     /// `decoded` handed the repositories over (for tests).
-    public private(set) var handedOver = false
+    private(set) var handedOver = false
 
     public init() {}
 

@@ -20,7 +20,7 @@ public enum ExitParking {
     }
 
     /// Inputs from this size on make runs that allocate hundreds of megabytes.
-    public static let largeInput = 1 << 20
+    static let largeInput = 1 << 20
 
     /// For a parking run about to read `bytes` of input: from `largeInput` on, the allocator is told
     /// the run is short and large (memory freed is kept for reuse instead of going back to the

@@ -61,7 +61,7 @@ public enum Pipeline {
     static let templateGroup = OutputWriter.Stager.threadMinimum
 
     static func renderFiles(_ stacks: [Plan], format: TemplateFormat,
-                            emit: (_ first: Int, _ files: [OutputFile]) -> Void = { _, _ in }) -> [OutputFile] {
+                            emit: (_ first: Int, _ files: [OutputFile]) -> Void) -> [OutputFile] {
         let policies = PolicyFiles.files(stacks)
         let policyFiles = Parallel.map(policies.count) { i in
             OutputFile(path: policies[i].path, bytes: JSONWriter.prettyBytes(policies[i].json))

@@ -459,17 +459,14 @@ public enum OutputWriter {
     /// on Linux (a flush per file costs more than writing them), a flush per file elsewhere.
     static func flush(_ staged: [Staged], dir: String) throws(IOFailure) {
         #if os(Linux)
-        guard !staged.isEmpty else { return }
-        let fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        guard fd >= 0 else { throw IOFailure(path: dir, message: "cannot write: \(errnoText())") }
-        defer { close(fd) }
-        if linuxSyncfs(fd) != 0 { throw IOFailure(path: staged[0].path, message: "cannot write: \(errnoText())") }
+        guard let first = staged.first else { return }
+        try flushFolder(dir, failureAt: first.path)
         #endif
     }
 
     /// Puts the folder's last changes (renames, removals) on disk: `syncfs` on Linux, the folder's
-    /// `fsync` elsewhere.
-    static func flushFolder(_ dir: String) throws(IOFailure) {
+    /// `fsync` elsewhere. A failure to flush is reported at `path`.
+    static func flushFolder(_ dir: String, failureAt path: String? = nil) throws(IOFailure) {
         let fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         guard fd >= 0 else { throw IOFailure(path: dir, message: "cannot write: \(errnoText())") }
         defer { close(fd) }
@@ -478,7 +475,7 @@ public enum OutputWriter {
         #else
         let flushed = fsync(fd) == 0
         #endif
-        if !flushed { throw IOFailure(path: dir, message: "cannot write: \(errnoText())") }
+        if !flushed { throw IOFailure(path: path ?? dir, message: "cannot write: \(errnoText())") }
     }
 
     static func removeEmptyParents(of relative: String, in dir: String) {

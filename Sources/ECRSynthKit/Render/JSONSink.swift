@@ -64,8 +64,8 @@ extension JSONSink {
 /// Writes pretty JSON as `JSONWriter.prettyBytes` does (one space a level), starting inside an object
 /// whose members are `depth` levels deep: each member on its own line, separated by commas, without
 /// the braces. Pieces written this way and joined with "," read the same as the object written whole.
-struct PrettyJSON: JSONSink {
-    private(set) var bytes: [UInt8] = []
+struct PrettyJSON: JSONTextSink {
+    var bytes: [UInt8] = []
     private var depth: Int
     /// For each open container, whether it has no element yet.
     private var empty: [Bool] = [true]
@@ -83,7 +83,7 @@ struct PrettyJSON: JSONSink {
     }
 
     /// Before a value: array elements are separated and indented; a member's value follows its key.
-    private mutating func startValue() {
+    mutating func startValue() {
         if afterKey {
             afterKey = false
         } else {
@@ -99,12 +99,7 @@ struct PrettyJSON: JSONSink {
         afterKey = true
     }
 
-    mutating func beginObject() { open(UInt8(ascii: "{")) }
-    mutating func endObject() { close(UInt8(ascii: "}")) }
-    mutating func beginArray() { open(UInt8(ascii: "[")) }
-    mutating func endArray() { close(UInt8(ascii: "]")) }
-
-    private mutating func open(_ bracket: UInt8) {
+    mutating func open(_ bracket: UInt8) {
         startValue()
         bytes.append(bracket)
         empty.append(true)
@@ -112,20 +107,10 @@ struct PrettyJSON: JSONSink {
     }
 
     /// An empty container closes on its line (`{}`, `[]`), another on a line of its own.
-    private mutating func close(_ bracket: UInt8) {
+    mutating func close(_ bracket: UInt8) {
         depth -= 1
         if !empty.removeLast() { JSONWriter.newline(&bytes, depth) }
         bytes.append(bracket)
-    }
-
-    mutating func string(_ s: String) {
-        startValue()
-        JSONWriter.escape(s, into: &bytes)
-    }
-
-    mutating func bool(_ b: Bool) {
-        startValue()
-        bytes.append(contentsOf: (b ? "true" : "false").utf8)
     }
 
     mutating func value(_ v: JSONValue) {
@@ -135,8 +120,8 @@ struct PrettyJSON: JSONSink {
 }
 
 /// Writes compact JSON as `JSONWriter.compact` does (no whitespace at all), starting at the top level.
-struct CompactJSON: JSONSink {
-    private(set) var bytes: [UInt8] = []
+struct CompactJSON: JSONTextSink {
+    var bytes: [UInt8] = []
     /// For each open container, whether it has no element yet.
     private var empty: [Bool] = []
     private var afterKey = false
@@ -146,7 +131,7 @@ struct CompactJSON: JSONSink {
     }
 
     /// Before a value: array elements are separated by commas; a member's value follows its key.
-    private mutating func startValue() {
+    mutating func startValue() {
         if afterKey {
             afterKey = false
         } else if !empty.isEmpty {
@@ -162,27 +147,41 @@ struct CompactJSON: JSONSink {
         afterKey = true
     }
 
-    mutating func beginObject() {
+    mutating func open(_ bracket: UInt8) {
         startValue()
-        bytes.append(UInt8(ascii: "{"))
+        bytes.append(bracket)
         empty.append(true)
     }
 
-    mutating func endObject() {
+    mutating func close(_ bracket: UInt8) {
         empty.removeLast()
-        bytes.append(UInt8(ascii: "}"))
+        bytes.append(bracket)
     }
 
-    mutating func beginArray() {
+    mutating func value(_ v: JSONValue) {
         startValue()
-        bytes.append(UInt8(ascii: "["))
-        empty.append(true)
+        JSONWriter.writeCompact(v, into: &bytes)
     }
+}
 
-    mutating func endArray() {
-        empty.removeLast()
-        bytes.append(UInt8(ascii: "]"))
-    }
+/// A sink that writes JSON text into `bytes` (`PrettyJSON`, `CompactJSON`): strings, booleans and
+/// brackets are written the same way by both; they differ in what separates a value from the one
+/// before and in what opening and closing a container does besides writing its bracket.
+protocol JSONTextSink: JSONSink {
+    var bytes: [UInt8] { get set }
+    /// Writes what comes before a value: a separator, a line break and indentation, or nothing.
+    mutating func startValue()
+    /// Starts a value that is a container opened by `bracket`.
+    mutating func open(_ bracket: UInt8)
+    /// Ends the innermost container with `bracket`.
+    mutating func close(_ bracket: UInt8)
+}
+
+extension JSONTextSink {
+    mutating func beginObject() { open(UInt8(ascii: "{")) }
+    mutating func endObject() { close(UInt8(ascii: "}")) }
+    mutating func beginArray() { open(UInt8(ascii: "[")) }
+    mutating func endArray() { close(UInt8(ascii: "]")) }
 
     mutating func string(_ s: String) {
         startValue()
@@ -192,11 +191,6 @@ struct CompactJSON: JSONSink {
     mutating func bool(_ b: Bool) {
         startValue()
         bytes.append(contentsOf: (b ? "true" : "false").utf8)
-    }
-
-    mutating func value(_ v: JSONValue) {
-        startValue()
-        JSONWriter.writeCompact(v, into: &bytes)
     }
 }
 
