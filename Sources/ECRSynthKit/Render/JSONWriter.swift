@@ -117,53 +117,52 @@ public enum JSONWriter {
         out.append(UInt8(ascii: "\""))
     }
 
-    /// Appends `bytes` escaped. Most strings need no escape and are copied whole; the others are
-    /// measured first, then written in place in one go.
+    /// Appends `bytes` escaped. Most strings need no escape and are copied whole; in the others each
+    /// run between two escapes is found eight bytes at a time and copied whole.
     private static func escapeRuns(_ bytes: UnsafeBufferPointer<UInt8>, into out: inout [UInt8]) {
         guard let base = bytes.baseAddress else { return }
         let end = bytes.count
-        // The first byte that needs an escape, eight bytes at a time while none does.
-        var i = 0
-        while end - i >= 8, !needsEscape(UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self)) { i += 8 }
-        while i < end, !escapes(bytes[i]) { i += 1 }
+        var i = nextEscape(base, from: 0, end: end)
         if i == end {
             out.append(contentsOf: bytes)
             return
         }
-        var extra = 0
-        for k in i..<end where escapes(bytes[k]) { extra += shortEscape(bytes[k]) == 0 ? 5 : 1 }
-        let first = i
-        let oldCount = out.count
-        out.append(contentsOf: repeatElement(0, count: end + extra))
-        out.withUnsafeMutableBufferPointer { buffer in
-            let dst = buffer.baseAddress! + oldCount
-            dst.update(from: base, count: first)
-            var o = first
-            for k in first..<end {
-                let u = bytes[k]
-                guard escapes(u) else {
-                    dst[o] = u
-                    o += 1
-                    continue
-                }
-                dst[o] = 0x5C
-                let short = shortEscape(u)
-                if short != 0 {
-                    dst[o + 1] = short
-                    o += 2
-                } else {
-                    let hex: StaticString = "0123456789abcdef"
-                    hex.withUTF8Buffer { hex in
-                        dst[o + 1] = UInt8(ascii: "u")
-                        dst[o + 2] = UInt8(ascii: "0")
-                        dst[o + 3] = UInt8(ascii: "0")
-                        dst[o + 4] = hex[Int(u >> 4)]
-                        dst[o + 5] = hex[Int(u & 0x0F)]
-                    }
-                    o += 6
+        // Room for the text and a few escapes; appending grows it if there are more.
+        out.reserveCapacity(out.count + end + end / 8 + 8)
+        var runStart = 0
+        while i < end {
+            out.append(contentsOf: UnsafeBufferPointer(start: base + runStart, count: i - runStart))
+            let u = base[i]
+            let short = shortEscape(u)
+            if short != 0 {
+                out.append(0x5C)
+                out.append(short)
+            } else {
+                let hex: StaticString = "0123456789abcdef"
+                hex.withUTF8Buffer { hex in
+                    out.append(contentsOf: [0x5C, UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"),
+                                            hex[Int(u >> 4)], hex[Int(u & 0x0F)]])
                 }
             }
+            runStart = i + 1
+            i = nextEscape(base, from: runStart, end: end)
         }
+        out.append(contentsOf: UnsafeBufferPointer(start: base + runStart, count: end - runStart))
+    }
+
+    /// The position of the first byte from `start` on that needs an escape, or `end`.
+    @inline(__always)
+    private static func nextEscape(_ base: UnsafePointer<UInt8>, from start: Int, end: Int) -> Int {
+        var i = start
+        while end - i >= 8 {
+            let w = UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self)
+            let hits = escapeBits(w)
+            // The lowest set bit is in the first byte that needs an escape (little-endian).
+            if hits != 0 { return i + hits.trailingZeroBitCount / 8 }
+            i += 8
+        }
+        while i < end, !escapes(base[i]) { i += 1 }
+        return i
     }
 
     @inline(__always)
@@ -186,16 +185,17 @@ public enum JSONWriter {
     }
 }
 
-/// Whether any byte of `w` is a control character, `"` or `\` (bit tricks: a byte below 0x20, or
-/// equal to one of the two once XORed to zero, sets its high bit in the result).
+/// The high bit of each byte of `w` that is a control character, `"` or `\` (bit tricks: a byte below
+/// 0x20, or equal to one of the two once XORed to zero, sets its high bit). Borrows can set the bit of
+/// a later byte too, never of an earlier one, so the lowest bit set is exact.
 @inline(__always)
-private func needsEscape(_ w: UInt64) -> Bool {
+private func escapeBits(_ w: UInt64) -> UInt64 {
     let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
     let control = (w &- ones &* 0x20) & ~w & highs
     let q = w ^ (ones &* 0x22), b = w ^ (ones &* 0x5C)
     let quote = (q &- ones) & ~q & highs
     let backslash = (b &- ones) & ~b & highs
-    return control | quote | backslash != 0
+    return control | quote | backslash
 }
 
 /// Building JSON objects in a fixed key order.
