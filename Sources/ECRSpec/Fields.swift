@@ -22,7 +22,9 @@ struct Fields {
     let findings: Findings
     /// The known keys, in written order (mappings are small: a list is faster to search than a table),
     /// with their length in bytes, which tells most keys apart before their text is compared.
-    private var pairs: [(key: String, length: Int, pair: Pair)] = []
+    private var keys: [String] = []
+    private var lengths: [Int] = []
+    private var pairs: [Pair] = []
 
     /// Reads `node` as a mapping whose keys must be among `known`; `what` names it in messages
     /// ("a repository", "stack").
@@ -43,13 +45,17 @@ struct Fields {
                 findings.error(Fields.unknownKey(key, in: what, known: known), at: pair.key.mark)
                 continue
             }
-            pairs.append((key, length, pair))
+            keys.append(key)
+            lengths.append(length)
+            pairs.append(pair)
         }
     }
 
-    private func pair(_ key: String) -> Pair? {
+    /// Where `key` is among the pairs. Keys and lengths are kept apart from the pairs, so a search
+    /// copies no pair (copying one retains both its nodes).
+    private func index(_ key: String) -> Int? {
         let length = key.utf8.count
-        for p in pairs where p.length == length && p.key == key { return p.pair }
+        for i in lengths.indices where lengths[i] == length && keys[i] == key { return i }
         return nil
     }
 
@@ -63,11 +69,11 @@ struct Fields {
         return message
     }
 
-    func has(_ key: String) -> Bool { pair(key) != nil }
+    func has(_ key: String) -> Bool { index(key) != nil }
 
-    func value(_ key: String) -> Node? { pair(key)?.value }
+    func value(_ key: String) -> Node? { index(key).map { pairs[$0].value } }
 
-    func keyMark(_ key: String) -> Mark? { pair(key)?.key.mark }
+    func keyMark(_ key: String) -> Mark? { index(key).map { pairs[$0].key.mark } }
 
     /// A required key that is absent is reported at the mapping.
     func require(_ key: String, what: String) -> Node? {
