@@ -20,7 +20,9 @@ enum Collation {
 
     static func key(_ s: String) -> Key {
         var k = Key()
-        for u in s.decomposedStringWithCanonicalMapping.unicodeScalars {
+        // ASCII text is its own canonical decomposition: only other text is decomposed (which is slow).
+        let text = s.utf8.allSatisfy { $0 < 0x80 } ? s : s.decomposedStringWithCanonicalMapping
+        for u in text.unicodeScalars {
             if let r = punctuationRank[u.value] {
                 k.primary.append(r)
                 k.tertiary.append(0)
