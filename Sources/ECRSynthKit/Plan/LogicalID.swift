@@ -1,4 +1,9 @@
 import Crypto
+#if canImport(Glibc)
+import Glibc
+#else
+import Darwin
+#endif
 
 /// The CDK's logical-ID rule (`makeUniqueId`): a human part from the path below the stack plus the
 /// first eight hex digits of the MD5 of the whole path.
@@ -26,11 +31,14 @@ public enum LogicalID {
         for c in path where c != hiddenID {
             if !first { joined.append(UInt8(ascii: "/")) }
             first = false
-            joined.append(contentsOf: c.utf8)
-            if let last, endsWith(last, c) { continue }
-            last = c
-            if c == hiddenFromHuman { continue }
-            for u in c.utf8 where isAlphanumeric(u) && out.count < 240 { out.append(u) }
+            var text = c
+            text.withUTF8 { bytes in
+                joined.append(contentsOf: bytes)
+                if let last, endsWith(last, bytes) { return }
+                last = c
+                if c == hiddenFromHuman { return }
+                for u in bytes where isAlphanumeric(u) && out.count < 240 { out.append(u) }
+            }
         }
         appendHash(of: joined, to: &out)
         return String(decoding: out, as: UTF8.self)
@@ -57,9 +65,11 @@ public enum LogicalID {
     }
 
     /// JavaScript's `a.endsWith(b)`: compared by code, not by Unicode's rules of equivalence.
-    static func endsWith(_ a: String, _ b: String) -> Bool {
-        let a = a.utf8, b = b.utf8
-        return a.count >= b.count && a.suffix(b.count).elementsEqual(b)
+    static func endsWith(_ a: String, _ b: UnsafeBufferPointer<UInt8>) -> Bool {
+        var a = a
+        return a.withUTF8 { a in
+            a.count >= b.count && (b.isEmpty || memcmp(a.baseAddress! + (a.count - b.count), b.baseAddress!, b.count) == 0)
+        }
     }
 
     static func isAlphanumeric(_ u: UInt8) -> Bool {
