@@ -25,9 +25,9 @@ import Testing
     }
 
     static func escaped(_ s: String) -> String {
-        var out: [UInt8] = []
-        JSONWriter.escape(s, into: &out)
-        return String(decoding: out, as: UTF8.self)
+        let out = ByteSink(capacity: 16)
+        JSONWriter.escape(s, into: out)
+        return String(decoding: out.bytes, as: UTF8.self)
     }
 
     @Test func escapesAsJavaScriptDoes() {
@@ -54,9 +54,9 @@ import Testing
 
     @Test func newlinesIndentAtAnyDepth() {
         for depth in [0, 1, 7, 63, 64, 65, 200] {
-            var out: [UInt8] = []
-            JSONWriter.newline(&out, depth)
-            #expect(out == [0x0A] + [UInt8](repeating: 0x20, count: depth), "\(depth)")
+            let out = ByteSink(capacity: 16)
+            JSONWriter.newline(out, depth)
+            #expect(out.bytes == [0x0A] + [UInt8](repeating: 0x20, count: depth), "\(depth)")
         }
     }
 }
@@ -68,6 +68,8 @@ import Testing
         func body<S: JSONSink>(_ s: inout S) {
             s.member("a\"b", "x\ny/é")
             s.member("n", JSONValue.int(-12))
+            s.member("min", int: Int.min)
+            s.member("zero", int: 0)
             s.key("t")
             s.bool(true)
             s.member("empty", object: { _ in })
@@ -87,5 +89,53 @@ import Testing
         var builder = JSONValueBuilder()
         body(&builder)
         #expect(String(decoding: compact.bytes, as: UTF8.self) == JSONWriter.compact(.object(builder.members)))
+    }
+}
+
+@Suite struct ByteSinkTests {
+    /// Integers read as `String(i)` writes them, at the ends of the range and around powers of ten.
+    @Test func writesIntegersAsStringDoes() {
+        var values = [0, 1, -1, 9, 10, -10, 99, 100, Int.max, Int.min, Int.max - 1, Int.min + 1]
+        var p = 1
+        while p <= Int.max / 10 {
+            p *= 10
+            values += [p - 1, p, p + 1, -(p - 1), -p, -(p + 1)]
+        }
+        for i in values {
+            let out = ByteSink(capacity: 1)
+            out.append(decimal: i)
+            #expect(String(decoding: out.bytes, as: UTF8.self) == String(i))
+        }
+    }
+
+    /// Appends of every kind past the capacity, many times over, keep every byte in order.
+    @Test func growsWithoutLosingBytes() {
+        let out = ByteSink(capacity: 1)
+        var expected: [UInt8] = []
+        var rng = SystemRandomNumberGenerator()
+        for n in 0..<3000 {
+            switch n % 4 {
+            case 0:
+                let u = UInt8.random(in: 0...255, using: &rng)
+                out.append(u)
+                expected.append(u)
+            case 1:
+                let run = (0..<Int.random(in: 0...700, using: &rng)).map { _ in UInt8.random(in: 0...255, using: &rng) }
+                out.append(run)
+                expected += run
+            case 2:
+                out.append("{}")
+                expected += Array("{}".utf8)
+            default:
+                out.append(count: 3) { p in
+                    p[0] = 1
+                    p[1] = 2
+                    p[2] = 3
+                }
+                expected += [1, 2, 3]
+            }
+            #expect(out.count == expected.count)
+        }
+        #expect(out.bytes == expected)
     }
 }

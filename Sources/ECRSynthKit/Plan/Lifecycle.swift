@@ -74,13 +74,13 @@ public enum LifecyclePlanner {
                 for r in rules { writeRule(r, to: &a) }
             })
         }
-        return String(decoding: text.bytes, as: UTF8.self)
+        return String(decoding: UnsafeBufferPointer(start: text.out.base, count: text.out.count), as: UTF8.self)
     }
 
     static func writeRule<S: JSONSink>(_ p: PlannedRule, to s: inout S) {
         let r = p.rule
         s.object { o in
-            o.member("rulePriority", JSONValue.int(p.priority))
+            o.member("rulePriority", int: p.priority)
             if let description = r.description { o.member("description", description) }
             o.member("selection", object: { sel in
                 sel.member("tagStatus", r.tagStatus.rawValue)
@@ -89,7 +89,7 @@ public enum LifecyclePlanner {
                 // ECR's default, standard, is not written: a rule that says so renders as the CDK renders it.
                 if r.storageClass == .archive { sel.member("storageClass", "archive") }
                 sel.member("countType", r.limit.countType)
-                sel.member("countNumber", JSONValue.int(r.limit.number))
+                sel.member("countNumber", int: r.limit.number)
                 if !r.limit.isCount { sel.member("countUnit", "days") }
             })
             switch r.action {

@@ -12,6 +12,7 @@ protocol JSONSink {
     mutating func endArray()
     mutating func string(_ s: String)
     mutating func bool(_ b: Bool)
+    mutating func int(_ i: Int)
     /// A value already built.
     mutating func value(_ v: JSONValue)
 }
@@ -25,6 +26,11 @@ extension JSONSink {
     mutating func member(_ key: String, _ v: JSONValue) {
         self.key(key)
         value(v)
+    }
+
+    mutating func member(_ key: String, int i: Int) {
+        self.key(key)
+        int(i)
     }
 
     mutating func object(_ body: (inout Self) -> Void) {
@@ -65,7 +71,7 @@ extension JSONSink {
 /// whose members are `depth` levels deep: each member on its own line, separated by commas, without
 /// the braces. Pieces written this way and joined with "," read the same as the object written whole.
 struct PrettyJSON: JSONTextSink {
-    var bytes: [UInt8] = []
+    let out: ByteSink
     private var depth: Int
     /// For each open container, whether it has no element yet.
     private var empty: [Bool] = [true]
@@ -73,13 +79,13 @@ struct PrettyJSON: JSONTextSink {
 
     init(membersAt depth: Int, capacity: Int = 1024) {
         self.depth = depth
-        bytes.reserveCapacity(capacity)
+        out = ByteSink(capacity: capacity)
     }
 
     private mutating func separate() {
-        if !empty[empty.count - 1] { bytes.append(UInt8(ascii: ",")) }
+        if !empty[empty.count - 1] { out.append(UInt8(ascii: ",")) }
         empty[empty.count - 1] = false
-        JSONWriter.newline(&bytes, depth)
+        JSONWriter.newline(out, depth)
     }
 
     /// Before a value: array elements are separated and indented; a member's value follows its key.
@@ -93,15 +99,14 @@ struct PrettyJSON: JSONTextSink {
 
     mutating func key(_ key: String) {
         separate()
-        JSONWriter.escape(key, into: &bytes)
-        bytes.append(UInt8(ascii: ":"))
-        bytes.append(UInt8(ascii: " "))
+        JSONWriter.escape(key, into: out)
+        out.append(": ")
         afterKey = true
     }
 
     mutating func open(_ bracket: UInt8) {
         startValue()
-        bytes.append(bracket)
+        out.append(bracket)
         empty.append(true)
         depth += 1
     }
@@ -109,25 +114,25 @@ struct PrettyJSON: JSONTextSink {
     /// An empty container closes on its line (`{}`, `[]`), another on a line of its own.
     mutating func close(_ bracket: UInt8) {
         depth -= 1
-        if !empty.removeLast() { JSONWriter.newline(&bytes, depth) }
-        bytes.append(bracket)
+        if !empty.removeLast() { JSONWriter.newline(out, depth) }
+        out.append(bracket)
     }
 
     mutating func value(_ v: JSONValue) {
         startValue()
-        JSONWriter.writePretty(v, into: &bytes, indent: depth)
+        JSONWriter.writePretty(v, into: out, indent: depth)
     }
 }
 
 /// Writes compact JSON as `JSONWriter.compact` does (no whitespace at all), starting at the top level.
 struct CompactJSON: JSONTextSink {
-    var bytes: [UInt8] = []
+    let out: ByteSink
     /// For each open container, whether it has no element yet.
     private var empty: [Bool] = []
     private var afterKey = false
 
     init(capacity: Int = 256) {
-        bytes.reserveCapacity(capacity)
+        out = ByteSink(capacity: capacity)
     }
 
     /// Before a value: array elements are separated by commas; a member's value follows its key.
@@ -135,40 +140,41 @@ struct CompactJSON: JSONTextSink {
         if afterKey {
             afterKey = false
         } else if !empty.isEmpty {
-            if !empty[empty.count - 1] { bytes.append(UInt8(ascii: ",")) }
+            if !empty[empty.count - 1] { out.append(UInt8(ascii: ",")) }
             empty[empty.count - 1] = false
         }
     }
 
     mutating func key(_ key: String) {
         startValue()
-        JSONWriter.escape(key, into: &bytes)
-        bytes.append(UInt8(ascii: ":"))
+        JSONWriter.escape(key, into: out)
+        out.append(UInt8(ascii: ":"))
         afterKey = true
     }
 
     mutating func open(_ bracket: UInt8) {
         startValue()
-        bytes.append(bracket)
+        out.append(bracket)
         empty.append(true)
     }
 
     mutating func close(_ bracket: UInt8) {
         empty.removeLast()
-        bytes.append(bracket)
+        out.append(bracket)
     }
 
     mutating func value(_ v: JSONValue) {
         startValue()
-        JSONWriter.writeCompact(v, into: &bytes)
+        JSONWriter.writeCompact(v, into: out)
     }
 }
 
-/// A sink that writes JSON text into `bytes` (`PrettyJSON`, `CompactJSON`): strings, booleans and
+/// A sink that writes JSON text into a `ByteSink` (`PrettyJSON`, `CompactJSON`): strings, booleans and
 /// brackets are written the same way by both; they differ in what separates a value from the one
 /// before and in what opening and closing a container does besides writing its bracket.
 protocol JSONTextSink: JSONSink {
-    var bytes: [UInt8] { get set }
+    /// Where the text goes.
+    var out: ByteSink { get }
     /// Writes what comes before a value: a separator, a line break and indentation, or nothing.
     mutating func startValue()
     /// Starts a value that is a container opened by `bracket`.
@@ -183,14 +189,22 @@ extension JSONTextSink {
     mutating func beginArray() { open(UInt8(ascii: "[")) }
     mutating func endArray() { close(UInt8(ascii: "]")) }
 
+    /// The text written, as an array of exactly its size.
+    var bytes: [UInt8] { out.bytes }
+
     mutating func string(_ s: String) {
         startValue()
-        JSONWriter.escape(s, into: &bytes)
+        JSONWriter.escape(s, into: out)
     }
 
     mutating func bool(_ b: Bool) {
         startValue()
-        bytes.append(contentsOf: (b ? "true" : "false").utf8)
+        out.append(b ? "true" : "false")
+    }
+
+    mutating func int(_ i: Int) {
+        startValue()
+        out.append(decimal: i)
     }
 }
 
@@ -237,5 +251,6 @@ struct JSONValueBuilder: JSONSink {
 
     mutating func string(_ s: String) { add(.string(s)) }
     mutating func bool(_ b: Bool) { add(.bool(b)) }
+    mutating func int(_ i: Int) { add(.int(i)) }
     mutating func value(_ v: JSONValue) { add(v) }
 }

@@ -9,129 +9,124 @@ public enum JSONWriter {
     }
 
     public static func prettyBytes(_ value: JSONValue) -> [UInt8] {
-        var out: [UInt8] = []
-        out.reserveCapacity(4096)
-        writePretty(value, into: &out, indent: 0)
+        let out = ByteSink(capacity: 4096)
+        writePretty(value, into: out, indent: 0)
         out.append(0x0A)
-        return out
+        return out.bytes
     }
 
     /// No whitespace at all, as `JSON.stringify(value)`.
     public static func compact(_ value: JSONValue) -> String {
-        var out: [UInt8] = []
-        out.reserveCapacity(256)
-        writeCompact(value, into: &out)
-        return String(decoding: out, as: UTF8.self)
+        let out = ByteSink(capacity: 256)
+        writeCompact(value, into: out)
+        return String(decoding: UnsafeBufferPointer(start: out.base, count: out.count), as: UTF8.self)
     }
 
     /// Writes `value` nested `indent` levels deep, one space a level.
-    static func writePretty(_ value: JSONValue, into out: inout [UInt8], indent: Int) {
+    static func writePretty(_ value: JSONValue, into out: ByteSink, indent: Int) {
         switch value {
         case .array(let items):
-            if items.isEmpty { out.append(contentsOf: "[]".utf8); return }
+            if items.isEmpty { out.append("[]"); return }
             out.append(UInt8(ascii: "["))
             var first = true
             for item in items {
                 if !first { out.append(UInt8(ascii: ",")) }
                 first = false
-                newline(&out, indent + 1)
-                writePretty(item, into: &out, indent: indent + 1)
+                newline(out, indent + 1)
+                writePretty(item, into: out, indent: indent + 1)
             }
-            newline(&out, indent)
+            newline(out, indent)
             out.append(UInt8(ascii: "]"))
         case .object(let pairs):
-            if pairs.isEmpty { out.append(contentsOf: "{}".utf8); return }
+            if pairs.isEmpty { out.append("{}"); return }
             out.append(UInt8(ascii: "{"))
             var first = true
             for (key, item) in pairs {
                 if !first { out.append(UInt8(ascii: ",")) }
                 first = false
-                newline(&out, indent + 1)
-                escape(key, into: &out)
-                out.append(contentsOf: ": ".utf8)
-                writePretty(item, into: &out, indent: indent + 1)
+                newline(out, indent + 1)
+                escape(key, into: out)
+                out.append(": ")
+                writePretty(item, into: out, indent: indent + 1)
             }
-            newline(&out, indent)
+            newline(out, indent)
             out.append(UInt8(ascii: "}"))
         default:
-            writeScalar(value, into: &out)
+            writeScalar(value, into: out)
         }
     }
 
     /// Writes `value` without any whitespace.
-    static func writeCompact(_ value: JSONValue, into out: inout [UInt8]) {
+    static func writeCompact(_ value: JSONValue, into out: ByteSink) {
         switch value {
         case .array(let items):
             out.append(UInt8(ascii: "["))
             for (i, item) in items.enumerated() {
                 if i > 0 { out.append(UInt8(ascii: ",")) }
-                writeCompact(item, into: &out)
+                writeCompact(item, into: out)
             }
             out.append(UInt8(ascii: "]"))
         case .object(let pairs):
             out.append(UInt8(ascii: "{"))
             for (i, (key, item)) in pairs.enumerated() {
                 if i > 0 { out.append(UInt8(ascii: ",")) }
-                escape(key, into: &out)
+                escape(key, into: out)
                 out.append(UInt8(ascii: ":"))
-                writeCompact(item, into: &out)
+                writeCompact(item, into: out)
             }
             out.append(UInt8(ascii: "}"))
         default:
-            writeScalar(value, into: &out)
+            writeScalar(value, into: out)
         }
     }
 
-    private static func writeScalar(_ value: JSONValue, into out: inout [UInt8]) {
+    private static func writeScalar(_ value: JSONValue, into out: ByteSink) {
         switch value {
-        case .string(let s): escape(s, into: &out)
-        case .int(let i): out.append(contentsOf: String(i).utf8)
-        case .double(let d): out.append(contentsOf: (d.isFinite ? String(d) : "null").utf8)
-        case .null: out.append(contentsOf: "null".utf8)
-        case .bool(let b): out.append(contentsOf: (b ? "true" : "false").utf8)
+        case .string(let s): escape(s, into: out)
+        case .int(let i): out.append(decimal: i)
+        case .double(let d):
+            var text = d.isFinite ? String(d) : "null"
+            text.withUTF8 { out.append($0) }
+        case .null: out.append("null")
+        case .bool(let b): out.append(b ? "true" : "false")
         case .array, .object: preconditionFailure("not a scalar")
         }
     }
 
-    /// A line break and the indentation of up to 64 levels, without reference counting.
+    /// A line break and the indentation of up to 64 levels.
     private static let breakAndSpaces: StaticString = "\n                                                                "
 
-    static func newline(_ out: inout [UInt8], _ indent: Int) {
+    static func newline(_ out: ByteSink, _ indent: Int) {
         breakAndSpaces.withUTF8Buffer { line in
             if indent < line.count {
-                out.append(contentsOf: UnsafeBufferPointer(rebasing: line[0...indent]))
+                out.append(UnsafeBufferPointer(rebasing: line[0...indent]))
             } else {
-                out.append(contentsOf: line)
-                out.append(contentsOf: repeatElement(UInt8(ascii: " "), count: indent - (line.count - 1)))
+                out.append(line)
+                for _ in 0..<(indent - (line.count - 1)) { out.append(UInt8(ascii: " ")) }
             }
         }
     }
 
-    static func escape(_ s: String, into out: inout [UInt8]) {
+    static func escape(_ s: String, into out: ByteSink) {
         out.append(UInt8(ascii: "\""))
-        let done = s.utf8.withContiguousStorageIfAvailable { bytes -> Bool in
-            escapeRuns(bytes, into: &out)
-            return true
-        }
-        if done != true { Array(s.utf8).withUnsafeBufferPointer { escapeRuns($0, into: &out) } }
+        var s = s
+        s.withUTF8 { escapeRuns($0, into: out) }
         out.append(UInt8(ascii: "\""))
     }
 
     /// Appends `bytes` escaped. Most strings need no escape and are copied whole; in the others each
     /// run between two escapes is found eight bytes at a time and copied whole.
-    private static func escapeRuns(_ bytes: UnsafeBufferPointer<UInt8>, into out: inout [UInt8]) {
+    private static func escapeRuns(_ bytes: UnsafeBufferPointer<UInt8>, into out: ByteSink) {
         guard let base = bytes.baseAddress else { return }
         let end = bytes.count
         var i = nextEscape(base, from: 0, end: end)
         if i == end {
-            out.append(contentsOf: bytes)
+            out.append(bytes)
             return
         }
-        // Room for the text and a few escapes; appending grows it if there are more.
-        out.reserveCapacity(out.count + end + end / 8 + 8)
         var runStart = 0
         while i < end {
-            out.append(contentsOf: UnsafeBufferPointer(start: base + runStart, count: i - runStart))
+            out.append(UnsafeBufferPointer(start: base + runStart, count: i - runStart))
             let u = base[i]
             let short = shortEscape(u)
             if short != 0 {
@@ -140,14 +135,20 @@ public enum JSONWriter {
             } else {
                 let hex: StaticString = "0123456789abcdef"
                 hex.withUTF8Buffer { hex in
-                    out.append(contentsOf: [0x5C, UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"),
-                                            hex[Int(u >> 4)], hex[Int(u & 0x0F)]])
+                    out.append(count: 6) { p in
+                        p[0] = 0x5C
+                        p[1] = UInt8(ascii: "u")
+                        p[2] = UInt8(ascii: "0")
+                        p[3] = UInt8(ascii: "0")
+                        p[4] = hex[Int(u >> 4)]
+                        p[5] = hex[Int(u & 0x0F)]
+                    }
                 }
             }
             runStart = i + 1
             i = nextEscape(base, from: runStart, end: end)
         }
-        out.append(contentsOf: UnsafeBufferPointer(start: base + runStart, count: end - runStart))
+        out.append(UnsafeBufferPointer(start: base + runStart, count: end - runStart))
     }
 
     /// The position of the first byte from `start` on that needs an escape, or `end`.

@@ -74,8 +74,8 @@ public enum TemplateRenderer {
         var outputs = PrettyJSON(membersAt: 2)
         writeOutputs(r, to: &outputs)
         // Kept at their size: the writing buffers' spare capacity would double what 10,000 of them hold.
-        r.renderedResources = Array(resources.bytes[...])
-        r.renderedOutputs = Array(outputs.bytes[...])
+        r.renderedResources = resources.bytes
+        r.renderedOutputs = outputs.bytes
     }
 
     /// A repository with its children: event rules and their Lambda permissions.
