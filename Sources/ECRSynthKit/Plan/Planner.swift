@@ -185,7 +185,7 @@ public enum Planner {
         statements += repo.resourcePolicy.map { Statement(json: $0.value) }
         let policy = minimize(statements)
         if !policy.isEmpty {
-            let text = JSONWriter.compact(policyDocument(policy))
+            let text = compactPolicyText(policy)
             if text.count > 10_240 {
                 diagnostics.append(.error(
                     "the repository policy of '\(repo.id.value)' is \(text.count) characters; ECR allows at most 10240",
@@ -212,7 +212,7 @@ public enum Planner {
                 }
             }
             return IdentityPolicy(principal: policies[i].principal, statements: statements,
-                                  size: JSONWriter.compact(policyDocument(statements)).characterCount)
+                                  size: compactPolicyText(statements).characterCount)
         }
     }
 
@@ -315,8 +315,21 @@ public enum Planner {
         tags.map { (Collation.key($0.key), $0) }.sorted { Collation.precedes($0.0, $1.0, $0.1.key, $1.1.key) }.map(\.1)
     }
 
-    static func policyDocument(_ statements: [Statement]) -> JSONValue {
-        .object([("Statement", .array(statements.map(\.cdkJSON))), ("Version", .string("2012-10-17"))])
+    /// A policy document as the CDK renders it: its statements, then the version.
+    static func writePolicyDocument<S: JSONSink>(_ statements: [Statement], to s: inout S) {
+        s.object { o in
+            o.member("Statement", array: { a in
+                for st in statements { st.writeCDK(to: &a) }
+            })
+            o.member("Version", "2012-10-17")
+        }
+    }
+
+    /// The policy document as compact text, as IAM and ECR measure it.
+    static func compactPolicyText(_ statements: [Statement]) -> String {
+        var text = CompactJSON(capacity: 256 * statements.count + 64)
+        writePolicyDocument(statements, to: &text)
+        return String(decoding: UnsafeBufferPointer(start: text.out.base, count: text.out.count), as: UTF8.self)
     }
 }
 

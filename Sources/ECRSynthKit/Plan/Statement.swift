@@ -86,6 +86,49 @@ public struct Statement: Sendable, Equatable {
         return o.json
     }
 
+    /// Writes `cdkJSON` into a sink without building it first: the same members, in the same order.
+    func writeCDK<S: JSONSink>(to s: inout S) {
+        s.object { o in
+            Statement.writeActions(actions, as: "Action", to: &o)
+            if let condition { o.member("Condition", condition) }
+            o.member("Effect", effect)
+            Statement.writeActions(notActions, as: "NotAction", to: &o)
+            if let p = Statement.principalJSON(notPrincipals) { o.member("NotPrincipal", p) }
+            Statement.writeValues(notResources, as: "NotResource", to: &o)
+            if let p = Statement.principalJSON(principals) { o.member("Principal", p) }
+            Statement.writeValues(resources, as: "Resource", to: &o)
+            if let sid { o.member("Sid", sid) }
+        }
+    }
+
+    /// `actionList` as a member `key`, when there are actions.
+    static func writeActions<S: JSONSink>(_ actions: [String], as key: String, to s: inout S) {
+        guard !actions.isEmpty else { return }
+        let list = jsSorted(unique(actions))
+        s.key(key)
+        if list.count == 1 {
+            s.string(list[0])
+        } else {
+            s.beginArray()
+            for a in list { s.string(a) }
+            s.endArray()
+        }
+    }
+
+    /// `valueList` as a member `key`, when there are values.
+    static func writeValues<S: JSONSink>(_ values: [JSONValue], as key: String, to s: inout S) {
+        guard !values.isEmpty else { return }
+        let list = sortedByJSON(unique(values))
+        s.key(key)
+        if list.count == 1 {
+            s.value(list[0])
+        } else {
+            s.beginArray()
+            for v in list { s.value(v) }
+            s.endArray()
+        }
+    }
+
     /// The statement for a standalone policy file: the key order of AWS's documentation.
     public var documentJSON: JSONValue {
         var o = JSONObject()

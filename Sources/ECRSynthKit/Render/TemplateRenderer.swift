@@ -9,8 +9,9 @@ public enum TemplateRenderer {
             case .repository(let i):
                 resources += repositoryResources(plan.repositories[i])
             case .principalPolicy(let i):
-                let p = plan.principalPolicies[i]
-                resources.append((p.logicalID, principalPolicy(p)))
+                var builder = JSONValueBuilder()
+                writePrincipalPolicy(plan.principalPolicies[i], to: &builder)
+                resources += builder.members
             }
         }
         var template = JSONObject()
@@ -45,9 +46,8 @@ public enum TemplateRenderer {
                 case .repository(let i):
                     chunks.append(plan.repositories[i].renderedResources)
                 case .principalPolicy(let i):
-                    let p = plan.principalPolicies[i]
                     var policy = PrettyJSON(membersAt: 2)
-                    policy.member(p.logicalID, principalPolicy(p))
+                    writePrincipalPolicy(plan.principalPolicies[i], to: &policy)
                     chunks.append(policy.bytes)
                 }
             }
@@ -149,7 +149,8 @@ public enum TemplateRenderer {
                     }
                     if let name = repo.repositoryName { p.member("RepositoryName", name.value) }
                     if !r.repositoryPolicy.isEmpty {
-                        p.member("RepositoryPolicyText", Planner.policyDocument(r.repositoryPolicy))
+                        p.key("RepositoryPolicyText")
+                        Planner.writePolicyDocument(r.repositoryPolicy, to: &p)
                     }
                     writeTags(r.tags, to: &p)
                 })
@@ -219,9 +220,9 @@ public enum TemplateRenderer {
     }
 
     /// The trust policy of every events role: EventBridge may assume it.
-    static let eventsAssumeRolePolicy = Planner.policyDocument([
+    static let eventsAssumeRolePolicy = [
         Statement(actions: ["sts:AssumeRole"], principals: [.service("events.amazonaws.com")]),
-    ])
+    ]
 
     /// The role EventBridge assumes to put events on a bus, and its policy.
     static func writeEventsRole<S: JSONSink>(_ role: EventsRole, tags: [Tag], to s: inout S) {
@@ -229,7 +230,8 @@ public enum TemplateRenderer {
         s.object { s in
             s.member("Type", "AWS::IAM::Role")
             s.member("Properties", object: { p in
-                p.member("AssumeRolePolicyDocument", eventsAssumeRolePolicy)
+                p.key("AssumeRolePolicyDocument")
+                Planner.writePolicyDocument(eventsAssumeRolePolicy, to: &p)
                 writeTags(tags, to: &p)
             })
         }
@@ -238,7 +240,8 @@ public enum TemplateRenderer {
         s.object { s in
             s.member("Type", "AWS::IAM::Policy")
             s.member("Properties", object: { p in
-                p.member("PolicyDocument", Planner.policyDocument(minimize([policy])))
+                p.key("PolicyDocument")
+                Planner.writePolicyDocument([policy], to: &p)
                 p.member("PolicyName", role.policyLogicalID)
                 p.member("Roles", array: { $0.ref(role.roleLogicalID) })
             })
@@ -258,16 +261,21 @@ public enum TemplateRenderer {
         }
     }
 
-    static func principalPolicy(_ p: PrincipalPolicy) -> JSONValue {
-        var props = JSONObject()
-        props.set("PolicyDocument", Planner.policyDocument(minimize(p.statements)))
-        props.set("PolicyName", .string(p.policyName))
-        switch p.principal {
-        case .role(let n): props.set("Roles", .array([.string(n)]))
-        case .user(let n): props.set("Users", .array([.string(n)]))
-        default: break
-        }
-        return .object([("Type", .string("AWS::IAM::Policy")), ("Properties", props.json)])
+    /// A principal's `AWS::IAM::Policy` as a member named by its logical ID.
+    static func writePrincipalPolicy<S: JSONSink>(_ p: PrincipalPolicy, to s: inout S) {
+        s.member(p.logicalID, object: { s in
+            s.member("Type", "AWS::IAM::Policy")
+            s.member("Properties", object: { props in
+                props.key("PolicyDocument")
+                Planner.writePolicyDocument(minimize(p.statements), to: &props)
+                props.member("PolicyName", p.policyName)
+                switch p.principal {
+                case .role(let n): props.member("Roles", array: { $0.string(n) })
+                case .user(let n): props.member("Users", array: { $0.string(n) })
+                default: break
+                }
+            })
+        })
     }
 
     /// Each repository's name, ARN and URI: what other stacks and pipelines need.
