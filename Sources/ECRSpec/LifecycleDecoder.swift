@@ -73,7 +73,7 @@ struct LifecycleDecoder {
             ok = false
         }
         // 3.
-        if status != .tagged, let key = ["tagPrefixList", "tagPatternList"].first(where: f.has) {
+        if status != .tagged, let key = ["tagPrefixList", "tagPatternList"].first(where: { f.has($0) }) {
             findings.error("'\(key)' can only be given with tagStatus 'tagged', not '\(status.rawValue)'", at: f.keyMark(key)!)
             ok = false
         }
@@ -96,7 +96,7 @@ struct LifecycleDecoder {
             ok = false
         }
         // 6. exactly one limit
-        let given = Self.limitKeys.filter(f.has)
+        let given = Self.limitKeys.filter { f.has($0) }
         var limit: LifecycleLimit?
         if given.isEmpty {
             findings.error(
