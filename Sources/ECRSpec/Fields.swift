@@ -35,6 +35,9 @@ struct Fields {
             findings.error("\(what) must be a mapping, got \(node.kindDescription)", at: node.mark)
             return nil
         }
+        keys.reserveCapacity(mapping.count)
+        lengths.reserveCapacity(mapping.count)
+        pairs.reserveCapacity(mapping.count)
         for pair in mapping {
             guard let key = pair.key.scalar, pair.key.mapping == nil else {
                 findings.error("keys must be text, got \(pair.key.kindDescription)", at: pair.key.mark)
