@@ -398,8 +398,9 @@ func parseTarget(_ arn: String) -> TargetARN? {
     guard parts.count == 6, parts[0] == "arn", ["aws", "aws-cn", "aws-us-gov"].contains(parts[1]),
           isRegion(parts[3]), isAccountID(parts[4]) else { return nil }
     let rest = parts[5]
+    // Bytes are counted: a name that passes is ASCII, where bytes and characters are the same count.
     func isName(_ s: Substring, extra: String) -> Bool {
-        !s.isEmpty && s.count <= 256 && s.utf8.allSatisfy { isASCIILetter($0) || isDigit($0) || extra.utf8.contains($0) }
+        !s.isEmpty && s.utf8.count <= 256 && s.utf8.allSatisfy { isASCIILetter($0) || isDigit($0) || extra.utf8.contains($0) }
     }
     switch parts[2] {
     case "sns":
@@ -410,7 +411,7 @@ func parseTarget(_ arn: String) -> TargetARN? {
         return TargetARN(arn: arn, service: .sqs, partition: parts[1], region: parts[3], account: parts[4], name: rest)
     case "lambda":
         let fn = colonFields(rest)
-        guard fn.count == 2 || fn.count == 3, fn[0] == "function", isName(fn[1], extra: "-_"), fn[1].count <= 64,
+        guard fn.count == 2 || fn.count == 3, fn[0] == "function", isName(fn[1], extra: "-_"), fn[1].utf8.count <= 64,
               fn.count == 2 || isName(fn[2], extra: "-_$") else { return nil }
         return TargetARN(arn: arn, service: .lambda, partition: parts[1], region: parts[3], account: parts[4], name: String(fn[1]))
     case "events":
