@@ -80,6 +80,8 @@ private struct Composer {
         var items: [Node] = []
         var pairs: [Pair] = []
         var pendingKey: Node?
+        /// Whether a merge key ('<<') is among the pairs.
+        var hasMergeKey = false
         /// Where each text key was written, once the mapping is large; small ones are searched.
         var seenKeys: [String: Mark]?
         var weight = 1
@@ -217,8 +219,9 @@ private struct Composer {
     }
 
     /// Adds a finished node to the collection being built, or makes it the document's root.
-    mutating func add(_ node: Node, weight: Int, anchor: String?) -> YAMLProblem? {
-        if let anchor { anchors[anchor] = (node, weight) }
+    /// `node` is taken over, not copied: the composer builds each node to hand it on here.
+    mutating func add(_ node: consuming Node, weight: Int, anchor: String?) -> YAMLProblem? {
+        if let anchor { anchors[anchor] = (copy node, weight) }
         guard !stack.isEmpty else {
             root = node
             return nil
@@ -226,18 +229,21 @@ private struct Composer {
         let top = stack.count - 1
         stack[top].weight += weight
         if !stack[top].isMapping {
-            stack[top].items.append(node)
             if let observer, top == 1, stack[0].isMapping, let key = stack[0].pendingKey?.scalar {
+                stack[top].items.append(copy node)
                 observer.rootSequenceItem(key: key, sequence: stack[1].mark, index: stack[1].items.count - 1, item: node)
+            } else {
+                stack[top].items.append(node)
             }
             return nil
         }
-        guard let key = stack[top].pendingKey else {
+        guard let key = stack[top].pendingKey.take() else {
             stack[top].pendingKey = node
             return nil
         }
-        stack[top].pendingKey = nil
-        let text = Composer.isMergeKey(key) ? nil : key.scalar
+        let isMerge = Composer.isMergeKey(key)
+        if isMerge { stack[top].hasMergeKey = true }
+        let text = isMerge ? nil : key.scalar
         if let text {
             if let first = stack[top].mark(ofKey: text) {
                 problems.append(YAMLProblem(
@@ -247,8 +253,12 @@ private struct Composer {
             }
             stack[top].seenKeys?[text] = key.mark
         }
-        stack[top].pairs.append(Pair(key: key, value: node))
-        if let observer, top == 0, let text { observer.rootValue(key: text, value: node) }
+        if let observer, top == 0, let text {
+            stack[top].pairs.append(Pair(key: key, value: copy node))
+            observer.rootValue(key: text, value: node)
+        } else {
+            stack[top].pairs.append(Pair(key: key, value: node))
+        }
         if stack[top].seenKeys == nil, stack[top].pairs.count > Frame.searchLimit {
             stack[top].seenKeys = stack[top].keyMarks()
         }
@@ -262,7 +272,7 @@ private struct Composer {
 
     /// Applies merge keys: explicit keys win, then earlier merge sources over later ones.
     mutating func merged(_ frame: Frame) -> [Pair] {
-        guard frame.pairs.contains(where: { Composer.isMergeKey($0.key) }) else { return frame.pairs }
+        guard frame.hasMergeKey else { return frame.pairs }
         var result: [Pair] = []
         var present = frame.keyMarks()
         var sources: [Node] = []
