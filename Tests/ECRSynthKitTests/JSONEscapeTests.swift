@@ -114,7 +114,7 @@ import Testing
         var expected: [UInt8] = []
         var rng = SystemRandomNumberGenerator()
         for n in 0..<3000 {
-            switch n % 4 {
+            switch n % 5 {
             case 0:
                 let u = UInt8.random(in: 0...255, using: &rng)
                 out.append(u)
@@ -126,6 +126,14 @@ import Testing
             case 2:
                 out.append("{}")
                 expected += Array("{}".utf8)
+            case 3:
+                // Room for ten, two written.
+                out.write(upTo: 10) { p in
+                    p[0] = 7
+                    p[1] = 8
+                    return 2
+                }
+                expected += [7, 8]
             default:
                 out.append(count: 3) { p in
                     p[0] = 1

@@ -59,6 +59,14 @@ final class ByteSink {
         count += n
     }
 
+    /// Up to `n` bytes written in place by `body`, which gets a pointer to their start and returns
+    /// how many it wrote.
+    @inline(__always)
+    func write(upTo n: Int, _ body: (UnsafeMutablePointer<UInt8>) -> Int) {
+        if capacity - count < n { grow(toHold: count + n) }
+        count += body(base + count)
+    }
+
     /// A decimal integer, as `String(i)` writes it.
     func append(decimal i: Int) {
         var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)

@@ -108,10 +108,48 @@ public enum JSONWriter {
     }
 
     static func escape(_ s: String, into out: ByteSink) {
-        out.append(UInt8(ascii: "\""))
-        var s = s
-        s.withUTF8 { escapeRuns($0, into: out) }
-        out.append(UInt8(ascii: "\""))
+        let done = s.utf8.withContiguousStorageIfAvailable { bytes in
+            escapeQuoted(bytes, into: out)
+        }
+        if done == nil { Array(s.utf8).withUnsafeBufferPointer { escapeQuoted($0, into: out) } }
+    }
+
+    /// Writes `bytes` in quotes, escaped. The text is copied eight bytes at a time while it is checked,
+    /// straight into room for all of it: most strings need no escape and are done in that one pass.
+    /// At the first byte that needs one, the rest goes through `escapeRuns`.
+    @inline(__always)
+    private static func escapeQuoted(_ bytes: UnsafeBufferPointer<UInt8>, into out: ByteSink) {
+        let n = bytes.count
+        var clean = 0
+        out.write(upTo: n + 2) { dst in
+            dst[0] = UInt8(ascii: "\"")
+            guard let src = bytes.baseAddress else {
+                dst[1] = UInt8(ascii: "\"")
+                clean = n
+                return 2
+            }
+            var i = 0
+            while n - i >= 8 {
+                let w = UnsafeRawPointer(src + i).loadUnaligned(as: UInt64.self)
+                if escapeBits(w) != 0 { break }
+                UnsafeMutableRawPointer(dst + 1 + i).storeBytes(of: w, as: UInt64.self)
+                i += 8
+            }
+            while i < n, !escapes(src[i]) {
+                dst[1 + i] = src[i]
+                i += 1
+            }
+            clean = i
+            if i == n {
+                dst[1 + n] = UInt8(ascii: "\"")
+                return n + 2
+            }
+            return 1 + i
+        }
+        if clean < n {
+            escapeRuns(UnsafeBufferPointer(rebasing: bytes[clean...]), into: out)
+            out.append(UInt8(ascii: "\""))
+        }
     }
 
     /// Appends `bytes` escaped. Most strings need no escape and are copied whole; in the others each
