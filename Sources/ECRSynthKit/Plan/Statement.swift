@@ -238,7 +238,7 @@ func utf8Precedes(_ a: String, _ b: String) -> Bool {
 public func minimize(_ statements: [Statement]) -> [Statement] {
     // Nothing to merge with or to repeat.
     if statements.count < 2 { return statements }
-    var numbers = Numbering()
+    var numbers = Numbering(expecting: statements.count)
     // A statement equal to the one before the last (a grant's token statement after each grant's)
     // numbers the same: it is copied rather than numbered again.
     var s: [Comparable] = []
@@ -281,8 +281,29 @@ public func minimize(_ statements: [Statement]) -> [Statement] {
 /// Numbers for the strings and the sets of strings one `minimize` compares: equal numbers, equal
 /// sets, so a comparison is one integer comparison.
 private struct Numbering {
-    private var strings: [String: Int] = [:]
-    private var sets: [[Int]: Int] = [:]
+    private var strings: [String: Int]
+    private var sets: [[Int]: Int]
+    /// The last list of actions numbered, by the address of its elements, with its numbers and set:
+    /// statements made from one access level share one array of actions. (While `minimize` numbers
+    /// its input, every array of it is alive, so one address is one array.)
+    private var lastActions: (address: UnsafeRawPointer?, count: Int, numbers: [Int], set: NumberedSet)?
+
+    init(expecting count: Int) {
+        strings = Dictionary(minimumCapacity: 4 * count + 8)
+        sets = Dictionary(minimumCapacity: 3 * count + 8)
+    }
+
+    /// The numbers of `actions` and their set.
+    mutating func number(actions: [String]) -> (numbers: [Int], set: NumberedSet) {
+        let address = actions.withUnsafeBufferPointer { UnsafeRawPointer($0.baseAddress) }
+        if let last = lastActions, address != nil, last.address == address, last.count == actions.count {
+            return (last.numbers, last.set)
+        }
+        let numbers = actions.map { number($0) }
+        let set = NumberedSet(numbers, &self)
+        lastActions = (address, actions.count, numbers, set)
+        return (numbers, set)
+    }
 
     mutating func number(_ s: String) -> Int {
         if let n = strings[s] { return n }
@@ -351,10 +372,9 @@ private struct Comparable {
 
     init(_ st: Statement, _ numbers: inout Numbering) {
         statement = st
-        actionNumbers = st.actions.map { numbers.number($0) }
+        (actionNumbers, actions) = numbers.number(actions: st.actions)
         resourceNumbers = st.resources.map { numbers.number(JSONWriter.compact($0)) }
         principalNumbers = st.principals.map { numbers.number($0.key) }
-        actions = NumberedSet(actionNumbers, &numbers)
         resources = NumberedSet(resourceNumbers, &numbers)
         principals = NumberedSet(principalNumbers, &numbers)
         hasStar = st.principals.contains(where: \.isLiteralStar)
