@@ -392,15 +392,21 @@ func isRepositoryNamePattern(_ s: String) -> Bool {
 
 /// The colon-separated fields of an ARN (empty fields kept), at most `maxSplits` + 1 of them.
 public func colonFields(_ s: String, maxSplits: Int = .max) -> [Substring] {
+    // The colons' byte offsets first (':' is ASCII, so each is a character boundary), then the
+    // fields between them, indexed by offset: stepping a string's indices one by one is slow.
+    var offsets: [Int] = []
+    s.utf8.withContiguousStorageIfAvailable { bytes in
+        for i in bytes.indices where bytes[i] == UInt8(ascii: ":") && offsets.count < maxSplits { offsets.append(i) }
+    } ?? {
+        for (i, b) in s.utf8.enumerated() where b == UInt8(ascii: ":") && offsets.count < maxSplits { offsets.append(i) }
+    }()
     var out: [Substring] = []
+    out.reserveCapacity(offsets.count + 1)
     var start = s.startIndex
-    var i = s.utf8.startIndex
-    while i != s.utf8.endIndex {
-        if s.utf8[i] == UInt8(ascii: ":"), out.count < maxSplits {
-            out.append(s[start..<i])
-            start = s.utf8.index(after: i)
-        }
-        i = s.utf8.index(after: i)
+    for offset in offsets {
+        let colon = s.utf8.index(s.startIndex, offsetBy: offset)
+        out.append(s[start..<colon])
+        start = s.utf8.index(after: colon)
     }
     out.append(s[start...])
     return out

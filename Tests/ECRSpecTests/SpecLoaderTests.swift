@@ -278,3 +278,21 @@ private let head = """
         }
     }
 }
+
+@Suite struct ColonFieldsTests {
+    /// `colonFields` splits at colons as the standard library's `split` does when it keeps empty
+    /// fields, with and without a limit, around multi-byte characters too.
+    @Test func splitsAsTheStandardLibraryDoes() {
+        var rng = SystemRandomNumberGenerator()
+        let alphabet: [Character] = [":", ":", "a", "Z", "/", "-", "é", "\u{1F600}", "e\u{301}"]
+        for _ in 0..<2_000 {
+            let text = String((0..<Int.random(in: 0...30, using: &rng)).map { _ in alphabet.randomElement(using: &rng)! })
+            for limit in [0, 1, 2, 5, Int.max] {
+                let expected = text.split(separator: ":", maxSplits: limit, omittingEmptySubsequences: false)
+                #expect(colonFields(text, maxSplits: limit) == expected, "\(text.debugDescription) \(limit)")
+            }
+        }
+        #expect(colonFields("arn:aws:sns:eu-west-1:123456789012:topic:x", maxSplits: 5)
+            == ["arn", "aws", "sns", "eu-west-1", "123456789012", "topic:x"])
+    }
+}
