@@ -37,6 +37,8 @@ public final class RepositoryPrefetch: ParseObserver, @unchecked Sendable {
     private var finished = 0
     private var closed = false
     private var abandoned = false
+    /// The worker is asleep, waiting for a batch of items or the end of the queue.
+    private var waiting = false
     /// `decoded` handed the repositories over (for tests).
     private(set) var handedOver = false
 
@@ -54,6 +56,9 @@ public final class RepositoryPrefetch: ParseObserver, @unchecked Sendable {
     /// The worker starts once this many repositories are queued: a small spec is decoded after the
     /// parse, on the threads already running, faster than a thread starts.
     static let start = 64
+    /// A worker that has caught up with the parser sleeps until this many more are queued: waking a
+    /// thread is a system call on the parsing thread, too dear to make for every repository.
+    static let batch = 32
 
     /// Whether repositories are being decoded early.
     public var isActive: Bool { context != nil }
@@ -64,15 +69,18 @@ public final class RepositoryPrefetch: ParseObserver, @unchecked Sendable {
         guard index < Self.limit else {
             if index == Self.limit {
                 lock.locked { abandoned = true }
-                available.signal()
+                wakeIfWaiting()
             }
             return
         }
-        lock.locked {
+        let wake = lock.locked {
             items.append(item)
             results.append((nil, []))
+            guard waiting, items.count - claimed >= Self.batch else { return false }
+            waiting = false
+            return true
         }
-        available.signal()
+        if wake { available.signal() }
         if context == nil, index + 1 == Self.start {
             let scratch = Findings()
             context = Context(stackMark: stackNode?.mark, defaultsMark: defaultsNode?.mark,
@@ -87,30 +95,62 @@ public final class RepositoryPrefetch: ParseObserver, @unchecked Sendable {
         }
     }
 
+    private enum Claim {
+        case item(Int, Node)
+        case wait
+        case done
+    }
+
+    /// The next queued repository, or what to do when there is none: wait for more (a worker, while
+    /// the queue is open) or stop.
+    private func claim(orWait mayWait: Bool) -> Claim {
+        lock.locked {
+            if abandoned { return .done }
+            if claimed < items.count {
+                claimed += 1
+                return .item(claimed - 1, items[claimed - 1])
+            }
+            guard mayWait, !closed else { return .done }
+            waiting = true
+            return .wait
+        }
+    }
+
+    /// Wakes the worker if it sleeps: for the end of the queue or of the work.
+    private func wakeIfWaiting() {
+        let wake = lock.locked {
+            defer { waiting = false }
+            return waiting
+        }
+        if wake { available.signal() }
+    }
+
     /// Decodes queued repositories until the queue is closed and empty.
     private func work() {
         while true {
-            available.wait()
-            guard decodeNext() else { return }
+            switch claim(orWait: true) {
+            case .item(let i, let node): decode(i, node)
+            case .wait: available.wait()
+            case .done: return
+            }
         }
     }
 
     /// Claims and decodes the next queued repository; false when there is none left.
     private func decodeNext() -> Bool {
-        guard let context else { return false }
-        let claim: (Int, Node)? = lock.locked {
-            guard !abandoned, claimed < items.count else { return nil }
-            claimed += 1
-            return (claimed - 1, items[claimed - 1])
-        }
-        guard let (i, node) = claim else { return false }
+        guard case .item(let i, let node) = claim(orWait: false) else { return false }
+        decode(i, node)
+        return true
+    }
+
+    private func decode(_ i: Int, _ node: Node) {
+        guard let context else { return }
         let findings = Findings()
         let repo = RepositoryDecoder(findings: findings, env: context.env).decode(node, defaults: context.defaults)
         lock.locked {
             results[i] = (repo, findings.diagnostics)
             finished += 1
         }
-        return true
     }
 
     /// Ends the queue: this thread decodes what is left beside the worker, and both finish. Call
@@ -118,7 +158,7 @@ public final class RepositoryPrefetch: ParseObserver, @unchecked Sendable {
     public func finish() {
         guard context != nil else { return }
         lock.locked { closed = true }
-        available.signal()
+        wakeIfWaiting()
         while decodeNext() {}
         group.wait()
     }
@@ -130,7 +170,7 @@ public final class RepositoryPrefetch: ParseObserver, @unchecked Sendable {
             closed = true
             abandoned = true
         }
-        available.signal()
+        wakeIfWaiting()
         group.wait()
     }
 
