@@ -241,18 +241,21 @@ public enum SpecLoader {
         var ids: [String: Int] = [:], names: [String: Mark] = [:]
         ids.reserveCapacity(repositories.count)
         names.reserveCapacity(repositories.count)
-        for (i, repo) in repositories.enumerated() {
-            if let firstIndex = ids[repo.id.value] {
+        // By index: copying a whole repository for its id and name would retain all it holds.
+        for i in repositories.indices {
+            let id = repositories[i].id
+            if let firstIndex = ids[id.value] {
                 let first = repositories[firstIndex]
-                var notes = [Diagnostic.Note("'\(repo.id.value)' first used here", at: first.id.mark)]
+                let repo = repositories[i]
+                var notes = [Diagnostic.Note("'\(id.value)' first used here", at: first.id.mark)]
                 if repo.idIsDerived || first.idIsDerived {
                     notes.append(.init("the id of a repository without 'id' is derived from its repositoryName; set 'id' to tell them apart", at: repo.mark))
                 }
-                findings.error("duplicate repository id '\(repo.id.value)'", at: repo.id.mark, notes: notes)
+                findings.error("duplicate repository id '\(id.value)'", at: id.mark, notes: notes)
             } else {
-                ids[repo.id.value] = i
+                ids[id.value] = i
             }
-            if let name = repo.repositoryName {
+            if let name = repositories[i].repositoryName {
                 if let first = names[name.value] {
                     findings.error("duplicate repositoryName '\(name.value)'", at: name.mark,
                                    notes: [.init("'\(name.value)' first used here", at: first)])
