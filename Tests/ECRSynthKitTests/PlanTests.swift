@@ -321,3 +321,76 @@ extension SplitMix {
         #expect(Self.sizeMessages(Self.spec("role: ci", "pull", count: 100)).isEmpty)
     }
 }
+
+@Suite struct LifecyclePriorityTests {
+    /// The CDK's numbering written the plain way (filters, a table of the priorities seen): the
+    /// definition `LifecyclePlanner.plan` must keep to.
+    static func plainPlan(_ rules: [LifecycleRule]) -> (priorities: [Int], marks: [Mark], diagnostics: [Diagnostic]) {
+        var diagnostics: [Diagnostic] = []
+        let prioritized = rules.filter { $0.tagStatus != .any && $0.rulePriority != nil }
+        let unprioritized = rules.filter { $0.tagStatus != .any && $0.rulePriority == nil }
+        let anyRules = rules.filter { $0.tagStatus == .any && $0.effectiveStorageClass == .standard }
+            + rules.filter { $0.tagStatus == .any && $0.effectiveStorageClass == .archive }
+        if !unprioritized.isEmpty, let a = anyRules.first(where: { $0.rulePriority != nil }) {
+            diagnostics.append(.error(
+                "the 'any' rule has a 'rulePriority' but other rules have none; remove 'rulePriority' from the 'any' rule",
+                at: a.rulePriority!.mark, notes: [.init("this rule has no 'rulePriority'", at: unprioritized[0].mark)]))
+        }
+        var next = (prioritized.map { $0.rulePriority!.value }.max() ?? 0) + 1
+        var planned: [PlannedRule] = prioritized.map { PlannedRule(rule: $0, priority: $0.rulePriority!.value) }
+        for r in unprioritized {
+            planned.append(PlannedRule(rule: r, priority: next))
+            next += 1
+        }
+        for r in anyRules {
+            if let p = r.rulePriority {
+                planned.append(PlannedRule(rule: r, priority: p.value))
+                next = max(next, p.value + 1)
+            } else {
+                planned.append(PlannedRule(rule: r, priority: next))
+                next += 1
+            }
+        }
+        for (i, p) in planned.enumerated() where p.rule.tagStatus == .any {
+            if let highest = planned[..<i].max(by: { $0.priority < $1.priority }), highest.priority > p.priority {
+                diagnostics.append(.error(
+                    "the 'any' rule must have the highest priority, has \(p.priority) which is smaller than \(highest.priority)",
+                    at: p.rule.rulePriority?.mark ?? p.rule.mark,
+                    notes: [.init("the rule with priority \(highest.priority) is here", at: highest.rule.mark)]))
+            }
+        }
+        var seen: [Int: PlannedRule] = [:]
+        for p in planned {
+            if let first = seen[p.priority] {
+                diagnostics.append(.error(
+                    "duplicate rulePriority \(p.priority); ECR requires a unique priority per rule",
+                    at: p.rule.rulePriority?.mark ?? p.rule.mark,
+                    notes: [.init("priority \(p.priority) is also given to this rule", at: first.rule.mark)]))
+            } else {
+                seen[p.priority] = p
+            }
+        }
+        return (planned.map(\.priority), planned.map(\.rule.mark), diagnostics)
+    }
+
+    @Test func numbersAsThePlainDefinitionOnRandomRules() {
+        var rng = SplitMix(seed: 20261130)
+        var reported = 0
+        for round in 0..<3000 {
+            let rules = (0..<rng.next(below: 7)).map { k in
+                LifecycleRule(rulePriority: rng.next(below: 2) == 0 ? Located(1 + rng.next(below: 5), at: Mark(line: k + 1, column: 9)) : nil,
+                              tagStatus: [TagStatus.any, .tagged, .untagged][rng.next(below: 3)],
+                              limit: .maxImageCount(1),
+                              storageClass: [nil, StorageClass.standard, .archive][rng.next(below: 3)],
+                              mark: Mark(line: k + 1, column: 3))
+            }
+            let (planned, diagnostics) = LifecyclePlanner.plan(rules)
+            let plain = Self.plainPlan(rules)
+            #expect(planned.map(\.priority) == plain.priorities, "round \(round)")
+            #expect(planned.map(\.rule.mark) == plain.marks, "round \(round)")
+            #expect(diagnostics == plain.diagnostics, "round \(round)")
+            reported += diagnostics.count
+        }
+        #expect(reported > 500, "the random rules must break the priority rules often enough to test the reports")
+    }
+}

@@ -14,54 +14,67 @@ public enum LifecyclePlanner {
     /// `any` rules come last (standard, then archive). Problems ECR would reject are returned.
     public static func plan(_ rules: [LifecycleRule]) -> (rules: [PlannedRule], diagnostics: [Diagnostic]) {
         var diagnostics: [Diagnostic] = []
-        let prioritized = rules.filter { $0.tagStatus != .any && $0.rulePriority != nil }
-        let unprioritized = rules.filter { $0.tagStatus != .any && $0.rulePriority == nil }
-        let anyRules = rules.filter { $0.tagStatus == .any && $0.effectiveStorageClass == .standard }
-            + rules.filter { $0.tagStatus == .any && $0.effectiveStorageClass == .archive }
+        // The rules' indices in the order they are numbered (read by index: a rule is not copied to
+        // be sorted).
+        var prioritized: [Int] = [], unprioritized: [Int] = [], anyStandard: [Int] = [], anyArchive: [Int] = []
+        for i in rules.indices {
+            if rules[i].tagStatus != .any {
+                if rules[i].rulePriority != nil { prioritized.append(i) } else { unprioritized.append(i) }
+            } else if rules[i].effectiveStorageClass == .standard {
+                anyStandard.append(i)
+            } else {
+                anyArchive.append(i)
+            }
+        }
+        let anyRules = anyStandard + anyArchive
 
-        if !unprioritized.isEmpty, let a = anyRules.first(where: { $0.rulePriority != nil }) {
+        if let first = unprioritized.first, let a = anyRules.first(where: { rules[$0].rulePriority != nil }) {
             diagnostics.append(.error(
                 "the 'any' rule has a 'rulePriority' but other rules have none; remove 'rulePriority' from the 'any' rule",
-                at: a.rulePriority!.mark,
-                notes: [.init("this rule has no 'rulePriority'", at: unprioritized[0].mark)]))
+                at: rules[a].rulePriority!.mark,
+                notes: [.init("this rule has no 'rulePriority'", at: rules[first].mark)]))
         }
-        var next = (prioritized.map { $0.rulePriority!.value }.max() ?? 0) + 1
-        var planned: [PlannedRule] = prioritized.map { PlannedRule(rule: $0, priority: $0.rulePriority!.value) }
-        for r in unprioritized {
-            planned.append(PlannedRule(rule: r, priority: next))
+        var next = (prioritized.map { rules[$0].rulePriority!.value }.max() ?? 0) + 1
+        var planned: [PlannedRule] = []
+        planned.reserveCapacity(rules.count)
+        for i in prioritized { planned.append(PlannedRule(rule: rules[i], priority: rules[i].rulePriority!.value)) }
+        for i in unprioritized {
+            planned.append(PlannedRule(rule: rules[i], priority: next))
             next += 1
         }
-        for r in anyRules {
-            if let p = r.rulePriority {
-                planned.append(PlannedRule(rule: r, priority: p.value))
+        for i in anyRules {
+            if let p = rules[i].rulePriority {
+                planned.append(PlannedRule(rule: rules[i], priority: p.value))
                 next = max(next, p.value + 1)
             } else {
-                planned.append(PlannedRule(rule: r, priority: next))
+                planned.append(PlannedRule(rule: rules[i], priority: next))
                 next += 1
             }
         }
 
         // The `any` rule of each storage class is evaluated last: it must hold the highest priority
         // of the rules before it.
-        for (i, p) in planned.enumerated() where p.rule.tagStatus == .any {
-            let before = planned[..<i]
-            if let highest = before.max(by: { $0.priority < $1.priority }), highest.priority > p.priority {
+        var highest: Int?  // the index in `planned` of the highest priority so far (the first of equals)
+        for i in planned.indices {
+            if planned[i].rule.tagStatus == .any, let h = highest, planned[h].priority > planned[i].priority {
                 diagnostics.append(.error(
-                    "the 'any' rule must have the highest priority, has \(p.priority) which is smaller than \(highest.priority)",
-                    at: p.rule.rulePriority?.mark ?? p.rule.mark,
-                    notes: [.init("the rule with priority \(highest.priority) is here", at: highest.rule.mark)]))
+                    "the 'any' rule must have the highest priority, has \(planned[i].priority) which is smaller than \(planned[h].priority)",
+                    at: planned[i].rule.rulePriority?.mark ?? planned[i].rule.mark,
+                    notes: [.init("the rule with priority \(planned[h].priority) is here", at: planned[h].rule.mark)]))
             }
+            if highest == nil || planned[i].priority > planned[highest!].priority { highest = i }
         }
-        var seen: [Int: PlannedRule] = [:]
-        for p in planned {
-            if let first = seen[p.priority] {
-                diagnostics.append(.error(
-                    "duplicate rulePriority \(p.priority); ECR requires a unique priority per rule",
-                    at: p.rule.rulePriority?.mark ?? p.rule.mark,
-                    notes: [.init("priority \(p.priority) is also given to this rule", at: first.rule.mark)]))
-            } else {
-                seen[p.priority] = p
+        // A priority given twice (the index of the first rule with each priority).
+        var seen = [Int: Int](minimumCapacity: planned.count)
+        for i in planned.indices {
+            guard let first = seen[planned[i].priority] else {
+                seen[planned[i].priority] = i
+                continue
             }
+            diagnostics.append(.error(
+                "duplicate rulePriority \(planned[i].priority); ECR requires a unique priority per rule",
+                at: planned[i].rule.rulePriority?.mark ?? planned[i].rule.mark,
+                notes: [.init("priority \(planned[i].priority) is also given to this rule", at: planned[first].rule.mark)]))
         }
         return (planned, diagnostics)
     }
