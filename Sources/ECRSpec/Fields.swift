@@ -21,7 +21,8 @@ struct Fields {
     let node: Node
     let findings: Findings
     /// The known keys, in written order (mappings are small: a list is faster to search than a table),
-    /// with their length in bytes, which tells most keys apart before their text is compared.
+    /// their length in bytes, which tells most keys apart before their text is compared, and their
+    /// pairs: three lists, so a search copies no pair (copying one retains both its nodes).
     private var keys: [String] = []
     private var lengths: [Int] = []
     private var pairs: [Pair] = []
@@ -54,8 +55,7 @@ struct Fields {
         }
     }
 
-    /// Where `key` is among the pairs. Keys and lengths are kept apart from the pairs, so a search
-    /// copies no pair (copying one retains both its nodes).
+    /// Where `key` is among the pairs.
     private func index(_ key: String) -> Int? {
         let length = key.utf8.count
         for i in lengths.indices where lengths[i] == length && keys[i] == key { return i }

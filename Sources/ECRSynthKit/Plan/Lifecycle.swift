@@ -87,7 +87,7 @@ public enum LifecyclePlanner {
                 for r in rules { writeRule(r, to: &a) }
             })
         }
-        return String(decoding: UnsafeBufferPointer(start: text.out.base, count: text.out.count), as: UTF8.self)
+        return text.out.text
     }
 
     static func writeRule<S: JSONSink>(_ p: PlannedRule, to s: inout S) {

@@ -329,7 +329,7 @@ public enum Planner {
     static func compactPolicyText(_ statements: [Statement]) -> String {
         var text = CompactJSON(capacity: 256 * statements.count + 64)
         writePolicyDocument(statements, to: &text)
-        return String(decoding: UnsafeBufferPointer(start: text.out.base, count: text.out.count), as: UTF8.self)
+        return text.out.text
     }
 }
 

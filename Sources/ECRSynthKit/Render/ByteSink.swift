@@ -10,7 +10,7 @@ import Darwin
 ///
 /// A class, so writers pass it around without `inout`; each is filled by one thread.
 final class ByteSink {
-    private(set) var base: UnsafeMutablePointer<UInt8>
+    private var base: UnsafeMutablePointer<UInt8>
     private(set) var count = 0
     private var capacity: Int
 
@@ -24,6 +24,9 @@ final class ByteSink {
 
     /// The bytes written, as an array of exactly their size.
     var bytes: [UInt8] { Array(UnsafeBufferPointer(start: base, count: count)) }
+
+    /// The bytes written, as text. (A member, so the buffer lives while the text is read from it.)
+    var text: String { String(decoding: UnsafeBufferPointer(start: base, count: count), as: UTF8.self) }
 
     @inline(__always)
     func append(_ u: UInt8) {

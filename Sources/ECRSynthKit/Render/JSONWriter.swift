@@ -19,7 +19,7 @@ public enum JSONWriter {
     public static func compact(_ value: JSONValue) -> String {
         let out = ByteSink(capacity: 256)
         writeCompact(value, into: out)
-        return String(decoding: UnsafeBufferPointer(start: out.base, count: out.count), as: UTF8.self)
+        return out.text
     }
 
     /// Writes `value` nested `indent` levels deep, one space a level.
