@@ -398,11 +398,10 @@ public func colonFields(_ s: String, maxSplits: Int = .max) -> [Substring] {
     // The colons' byte offsets first (':' is ASCII, so each is a character boundary), then the
     // fields between them, indexed by offset: stepping a string's indices one by one is slow.
     var offsets: [Int] = []
-    s.utf8.withContiguousStorageIfAvailable { bytes in
+    var text = s
+    text.withUTF8 { bytes in
         for i in bytes.indices where bytes[i] == UInt8(ascii: ":") && offsets.count < maxSplits { offsets.append(i) }
-    } ?? {
-        for (i, b) in s.utf8.enumerated() where b == UInt8(ascii: ":") && offsets.count < maxSplits { offsets.append(i) }
-    }()
+    }
     var out: [Substring] = []
     out.reserveCapacity(offsets.count + 1)
     var start = s.startIndex

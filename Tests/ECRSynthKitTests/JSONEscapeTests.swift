@@ -121,7 +121,7 @@ import Testing
                 expected.append(u)
             case 1:
                 let run = (0..<Int.random(in: 0...700, using: &rng)).map { _ in UInt8.random(in: 0...255, using: &rng) }
-                out.append(run)
+                run.withUnsafeBufferPointer { out.append($0) }
                 expected += run
             case 2:
                 out.append("{}")
@@ -135,10 +135,11 @@ import Testing
                 }
                 expected += [7, 8]
             default:
-                out.append(count: 3) { p in
+                out.write(upTo: 3) { p in
                     p[0] = 1
                     p[1] = 2
                     p[2] = 3
+                    return 3
                 }
                 expected += [1, 2, 3]
             }

@@ -87,7 +87,7 @@ public enum LifecyclePlanner {
                 for r in rules { writeRule(r, to: &a) }
             })
         }
-        return text.out.text
+        return text.text
     }
 
     static func writeRule<S: JSONSink>(_ p: PlannedRule, to s: inout S) {

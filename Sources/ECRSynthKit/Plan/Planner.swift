@@ -185,10 +185,10 @@ public enum Planner {
         statements += repo.resourcePolicy.map { Statement(json: $0.value) }
         let policy = minimize(statements)
         if !policy.isEmpty {
-            let text = compactPolicyText(policy)
-            if text.count > 10_240 {
+            let length = compactPolicyText(policy).characterCount
+            if length > 10_240 {
                 diagnostics.append(.error(
-                    "the repository policy of '\(repo.id.value)' is \(text.count) characters; ECR allows at most 10240",
+                    "the repository policy of '\(repo.id.value)' is \(length) characters; ECR allows at most 10240",
                     at: repo.grants.first?.mark ?? repo.resourcePolicy.first?.mark ?? repo.mark))
             }
         }
@@ -329,7 +329,7 @@ public enum Planner {
     static func compactPolicyText(_ statements: [Statement]) -> String {
         var text = CompactJSON(capacity: 256 * statements.count + 64)
         writePolicyDocument(statements, to: &text)
-        return text.out.text
+        return text.text
     }
 }
 

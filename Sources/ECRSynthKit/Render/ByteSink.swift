@@ -50,18 +50,6 @@ final class ByteSink {
         s.withUTF8Buffer { append($0) }
     }
 
-    func append(_ bytes: [UInt8]) {
-        bytes.withUnsafeBufferPointer { append($0) }
-    }
-
-    /// `n` bytes written in place by `body`, which gets a pointer to their start.
-    @inline(__always)
-    func append(count n: Int, _ body: (UnsafeMutablePointer<UInt8>) -> Void) {
-        if capacity - count < n { grow(toHold: count + n) }
-        body(base + count)
-        count += n
-    }
-
     /// Up to `n` bytes written in place by `body`, which gets a pointer to their start and returns
     /// how many it wrote.
     @inline(__always)

@@ -192,6 +192,9 @@ extension JSONTextSink {
     /// The text written, as an array of exactly its size.
     var bytes: [UInt8] { out.bytes }
 
+    /// The text written, as a string.
+    var text: String { out.text }
+
     mutating func string(_ s: String) {
         startValue()
         JSONWriter.escape(s, into: out)

@@ -108,7 +108,7 @@ public enum JSONWriter {
     }
 
     static func escape(_ s: String, into out: ByteSink) {
-        let done = s.utf8.withContiguousStorageIfAvailable { bytes in
+        let done: Void? = s.utf8.withContiguousStorageIfAvailable { bytes in
             escapeQuoted(bytes, into: out)
         }
         if done == nil { Array(s.utf8).withUnsafeBufferPointer { escapeQuoted($0, into: out) } }
@@ -173,13 +173,14 @@ public enum JSONWriter {
             } else {
                 let hex: StaticString = "0123456789abcdef"
                 hex.withUTF8Buffer { hex in
-                    out.append(count: 6) { p in
+                    out.write(upTo: 6) { p in
                         p[0] = 0x5C
                         p[1] = UInt8(ascii: "u")
                         p[2] = UInt8(ascii: "0")
                         p[3] = UInt8(ascii: "0")
                         p[4] = hex[Int(u >> 4)]
                         p[5] = hex[Int(u & 0x0F)]
+                        return 6
                     }
                 }
             }
