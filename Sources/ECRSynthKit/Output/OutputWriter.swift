@@ -18,6 +18,9 @@ public struct OutputFile: Sendable, Equatable {
     /// The content in pieces, one after the other: a template is assembled from the repositories'
     /// pre-rendered pieces without copying them.
     public private(set) var chunks: [[UInt8]]
+    /// The SHA-256 of the content in hex, as the manifest lists it. Taken when the file is made, so
+    /// files made in parallel are hashed in parallel.
+    public let sha256: String
 
     public init(path: String, bytes: [UInt8]) {
         self.init(path: path, chunks: [bytes])
@@ -26,6 +29,7 @@ public struct OutputFile: Sendable, Equatable {
     public init(path: String, chunks: [[UInt8]]) {
         self.path = path
         self.chunks = chunks
+        sha256 = OutputWriter.sha256(chunks)
     }
 
     public init(path: String, text: String) {
@@ -82,9 +86,7 @@ public enum OutputWriter {
 
     static func manifest(for files: [OutputFile], stackNames: [String], repositories: [(id: String, stack: String)]) -> OutputFile {
         let sorted = files.sorted { $0.path < $1.path }
-        let entries: [JSONValue] = Parallel.map(sorted.count) { i in
-            .object([("path", .string(sorted[i].path)), ("sha256", .string(sha256(sorted[i].chunks)))])
-        }
+        let entries: [JSONValue] = sorted.map { .object([("path", .string($0.path)), ("sha256", .string($0.sha256))]) }
         let json: JSONValue = .object([
             ("ecrsynth", .string(ecrsynthVersion)),
             ("stacks", .array(stackNames.map(JSONValue.string))),

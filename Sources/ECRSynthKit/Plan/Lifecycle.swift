@@ -100,18 +100,18 @@ public enum LifecyclePlanner {
                 if let list = r.tagPrefixList { sel.member("tagPrefixList", array: { a in for t in list { a.string(t) } }) }
                 if let list = r.tagPatternList { sel.member("tagPatternList", array: { a in for t in list { a.string(t) } }) }
                 // ECR's default, standard, is not written: a rule that says so renders as the CDK renders it.
-                if r.storageClass == .archive { sel.member("storageClass", "archive") }
+                if r.storageClass == .archive { sel.member("storageClass", literal: "archive") }
                 sel.member("countType", r.limit.countType)
                 sel.member("countNumber", int: r.limit.number)
-                if !r.limit.isCount { sel.member("countUnit", "days") }
+                if !r.limit.isCount { sel.member("countUnit", literal: "days") }
             })
             switch r.action {
             case .expire:
-                o.member("action", object: { $0.member("type", "expire") })
+                o.member("action", object: { $0.member("type", literal: "expire") })
             case .archive:
                 o.member("action", object: {
-                    $0.member("type", "transition")
-                    $0.member("targetStorageClass", "archive")
+                    $0.member("type", literal: "transition")
+                    $0.member("targetStorageClass", literal: "archive")
                 })
             }
         }

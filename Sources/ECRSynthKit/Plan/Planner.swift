@@ -321,7 +321,7 @@ public enum Planner {
             o.member("Statement", array: { a in
                 for st in statements { st.writeCDK(to: &a) }
             })
-            o.member("Version", "2012-10-17")
+            o.member("Version", literal: "2012-10-17")
         }
     }
 

@@ -102,19 +102,19 @@ public struct Statement: Sendable, Equatable {
     }
 
     /// `actionList` as a member `key`, when there are actions.
-    static func writeActions<S: JSONSink>(_ actions: [String], as key: String, to s: inout S) {
+    static func writeActions<S: JSONSink>(_ actions: [String], as key: StaticString, to s: inout S) {
         guard !actions.isEmpty else { return }
         writeScalarOrList(jsSorted(unique(actions)), as: key, to: &s) { $0.string($1) }
     }
 
     /// `valueList` as a member `key`, when there are values.
-    static func writeValues<S: JSONSink>(_ values: [JSONValue], as key: String, to s: inout S) {
+    static func writeValues<S: JSONSink>(_ values: [JSONValue], as key: StaticString, to s: inout S) {
         guard !values.isEmpty else { return }
         writeScalarOrList(sortedByJSON(unique(values)), as: key, to: &s) { $0.value($1) }
     }
 
     /// A list as member `key`: one element as itself, more as an array (`JSONValue.scalarOrList`).
-    static func writeScalarOrList<S: JSONSink, T>(_ list: [T], as key: String, to s: inout S, _ write: (inout S, T) -> Void) {
+    static func writeScalarOrList<S: JSONSink, T>(_ list: [T], as key: StaticString, to s: inout S, _ write: (inout S, T) -> Void) {
         s.key(key)
         if list.count == 1 {
             write(&s, list[0])

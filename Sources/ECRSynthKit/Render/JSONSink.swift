@@ -4,13 +4,17 @@ import ECRSpec
 /// (`PrettyJSON`) or into a `JSONValue` tree (`JSONValueBuilder`, for YAML templates and tests). The
 /// renderers are written once, against this protocol, so both always hold the same document.
 protocol JSONSink {
-    /// Starts a member of the object being written; its value comes next.
-    mutating func key(_ key: String)
+    /// Starts a member of the object being written; its value comes next. A key written in the code
+    /// (`StaticString`) is one that needs no escape; one made at run time is `key(string:)`.
+    mutating func key(_ key: StaticString)
+    mutating func key(string key: String)
     mutating func beginObject()
     mutating func endObject()
     mutating func beginArray()
     mutating func endArray()
     mutating func string(_ s: String)
+    /// A string written in the code, which needs no escape.
+    mutating func literal(_ s: StaticString)
     mutating func bool(_ b: Bool)
     mutating func int(_ i: Int)
     /// A value already built.
@@ -18,17 +22,22 @@ protocol JSONSink {
 }
 
 extension JSONSink {
-    mutating func member(_ key: String, _ s: String) {
+    mutating func member(_ key: StaticString, _ s: String) {
         self.key(key)
         string(s)
     }
 
-    mutating func member(_ key: String, _ v: JSONValue) {
+    mutating func member(_ key: StaticString, literal s: StaticString) {
+        self.key(key)
+        literal(s)
+    }
+
+    mutating func member(_ key: StaticString, _ v: JSONValue) {
         self.key(key)
         value(v)
     }
 
-    mutating func member(_ key: String, int i: Int) {
+    mutating func member(_ key: StaticString, int i: Int) {
         self.key(key)
         int(i)
     }
@@ -39,12 +48,12 @@ extension JSONSink {
         endObject()
     }
 
-    mutating func member(_ key: String, object body: (inout Self) -> Void) {
+    mutating func member(_ key: StaticString, object body: (inout Self) -> Void) {
         self.key(key)
         object(body)
     }
 
-    mutating func member(_ key: String, array body: (inout Self) -> Void) {
+    mutating func member(_ key: StaticString, array body: (inout Self) -> Void) {
         self.key(key)
         beginArray()
         body(&self)
@@ -57,11 +66,11 @@ extension JSONSink {
     }
 
     /// `{"Fn::GetAtt": [id, attribute]}`
-    mutating func getAtt(_ id: String, _ attribute: String) {
+    mutating func getAtt(_ id: String, _ attribute: StaticString) {
         object {
             $0.member("Fn::GetAtt", array: {
                 $0.string(id)
-                $0.string(attribute)
+                $0.literal(attribute)
             })
         }
     }
@@ -97,10 +106,16 @@ struct PrettyJSON: JSONTextSink {
         }
     }
 
-    mutating func key(_ key: String) {
+    mutating func key(string key: String) {
         separate()
         JSONWriter.escape(key, into: out)
         out.append(": ")
+        afterKey = true
+    }
+
+    mutating func key(_ key: StaticString) {
+        separate()
+        JSONWriter.quote(key, into: out, then: ": ")
         afterKey = true
     }
 
@@ -145,10 +160,16 @@ struct CompactJSON: JSONTextSink {
         }
     }
 
-    mutating func key(_ key: String) {
+    mutating func key(string key: String) {
         startValue()
         JSONWriter.escape(key, into: out)
         out.append(UInt8(ascii: ":"))
+        afterKey = true
+    }
+
+    mutating func key(_ key: StaticString) {
+        startValue()
+        JSONWriter.quote(key, into: out, then: ":")
         afterKey = true
     }
 
@@ -200,6 +221,11 @@ extension JSONTextSink {
         JSONWriter.escape(s, into: out)
     }
 
+    mutating func literal(_ s: StaticString) {
+        startValue()
+        JSONWriter.quote(s, into: out, then: "")
+    }
+
     mutating func bool(_ b: Bool) {
         startValue()
         out.append(b ? "true" : "false")
@@ -238,7 +264,8 @@ struct JSONValueBuilder: JSONSink {
         }
     }
 
-    mutating func key(_ key: String) { keys.append(key) }
+    mutating func key(string key: String) { keys.append(key) }
+    mutating func key(_ key: StaticString) { keys.append(key.description) }
     mutating func beginObject() { open.append(.object([])) }
     mutating func beginArray() { open.append(.array([])) }
 
@@ -253,6 +280,7 @@ struct JSONValueBuilder: JSONSink {
     }
 
     mutating func string(_ s: String) { add(.string(s)) }
+    mutating func literal(_ s: StaticString) { add(.string(s.description)) }
     mutating func bool(_ b: Bool) { add(.bool(b)) }
     mutating func int(_ i: Int) { add(.int(i)) }
     mutating func value(_ v: JSONValue) { add(v) }

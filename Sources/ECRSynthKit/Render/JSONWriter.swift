@@ -107,6 +107,24 @@ public enum JSONWriter {
         }
     }
 
+    /// Writes `s`, a text written in the code that needs no escape, in quotes, followed by `suffix`.
+    @inline(__always)
+    static func quote(_ s: StaticString, into out: ByteSink, then suffix: StaticString) {
+        s.withUTF8Buffer { text in
+            assert(!text.contains(where: escapes), "\(s) needs an escape")
+            suffix.withUTF8Buffer { after in
+                let n = text.count
+                out.write(upTo: n + 2 + after.count) { dst in
+                    dst[0] = UInt8(ascii: "\"")
+                    if n > 0 { (dst + 1).update(from: text.baseAddress!, count: n) }
+                    dst[n + 1] = UInt8(ascii: "\"")
+                    if after.count > 0 { (dst + n + 2).update(from: after.baseAddress!, count: after.count) }
+                    return n + 2 + after.count
+                }
+            }
+        }
+    }
+
     static func escape(_ s: String, into out: ByteSink) {
         let done: Void? = s.utf8.withContiguousStorageIfAvailable { bytes in
             escapeQuoted(bytes, into: out)

@@ -86,14 +86,14 @@ public enum TemplateRenderer {
     }
 
     static func writeRepositoryResources<S: JSONSink>(_ r: RepositoryPlan, to s: inout S) {
-        s.key(r.logicalID)
+        s.key(string: r.logicalID)
         writeRepository(r, to: &s)
         for e in r.events {
-            s.key(e.logicalID)
+            s.key(string: e.logicalID)
             writeEventRule(e, repo: r, to: &s)
             for (k, t) in e.targets.enumerated() {
                 if let id = t.permissionLogicalID {
-                    s.key(id)
+                    s.key(string: id)
                     writeLambdaPermission(t, rule: e, to: &s)
                 }
                 if let role = e.eventsRole, role.afterTarget == k {
@@ -111,7 +111,7 @@ public enum TemplateRenderer {
             || !r.repositoryPolicy.isEmpty || !r.tags.isEmpty
         let policy = repo.removalPolicy == .destroy ? "Delete" : "Retain"
         s.object { s in
-            s.member("Type", "AWS::ECR::Repository")
+            s.member("Type", literal: "AWS::ECR::Repository")
             if hasProperties {
                 s.member("Properties", object: { p in
                     if let e = repo.emptyOnDelete {
@@ -135,7 +135,7 @@ public enum TemplateRenderer {
                         p.member("ImageTagMutabilityExclusionFilters", array: { a in
                             for f in filters {
                                 a.object {
-                                    $0.member("ImageTagMutabilityExclusionFilterType", "WILDCARD")
+                                    $0.member("ImageTagMutabilityExclusionFilterType", literal: "WILDCARD")
                                     $0.member("ImageTagMutabilityExclusionFilterValue", f)
                                 }
                             }
@@ -175,10 +175,10 @@ public enum TemplateRenderer {
 
     static func writeEventRule<S: JSONSink>(_ e: EventPlan, repo: RepositoryPlan, to s: inout S) {
         s.object { s in
-            s.member("Type", "AWS::Events::Rule")
+            s.member("Type", literal: "AWS::Events::Rule")
             s.member("Properties", object: { p in
                 p.member("EventPattern", object: { pattern in
-                    pattern.member("source", array: { $0.string("aws.ecr") })
+                    pattern.member("source", array: { $0.literal("aws.ecr") })
                     pattern.member("detail-type", array: {
                         $0.string(e.rule.kind == .imageScanCompleted ? "ECR Image Scan" : "ECR Image Action")
                     })
@@ -186,20 +186,20 @@ public enum TemplateRenderer {
                         d.member("repository-name", array: { $0.ref(repo.logicalID) })
                         switch e.rule.kind {
                         case .imageScanCompleted:
-                            d.member("scan-status", array: { $0.string("COMPLETE") })
+                            d.member("scan-status", array: { $0.literal("COMPLETE") })
                             if let tags = e.rule.imageTags {
                                 d.member("image-tags", array: { a in for t in tags { a.string(t) } })
                             }
                         case .imagePushed:
-                            d.member("action-type", array: { $0.string("PUSH") })
-                            d.member("result", array: { $0.string("SUCCESS") })
+                            d.member("action-type", array: { $0.literal("PUSH") })
+                            d.member("result", array: { $0.literal("SUCCESS") })
                             if let tags = e.rule.imageTags {
                                 d.member("image-tag", array: { a in for t in tags { a.string(t) } })
                             }
                         }
                     })
                 })
-                p.member("State", "ENABLED")
+                p.member("State", literal: "ENABLED")
                 writeTags(repo.tags, to: &p)
                 if !e.targets.isEmpty {
                     p.member("Targets", array: { a in
@@ -226,9 +226,9 @@ public enum TemplateRenderer {
 
     /// The role EventBridge assumes to put events on a bus, and its policy.
     static func writeEventsRole<S: JSONSink>(_ role: EventsRole, tags: [Tag], to s: inout S) {
-        s.key(role.roleLogicalID)
+        s.key(string: role.roleLogicalID)
         s.object { s in
-            s.member("Type", "AWS::IAM::Role")
+            s.member("Type", literal: "AWS::IAM::Role")
             s.member("Properties", object: { p in
                 p.key("AssumeRolePolicyDocument")
                 Planner.writePolicyDocument(eventsAssumeRolePolicy, to: &p)
@@ -236,9 +236,9 @@ public enum TemplateRenderer {
             })
         }
         let policy = Statement(actions: ["events:PutEvents"], resources: role.buses.map(JSONValue.string))
-        s.key(role.policyLogicalID)
+        s.key(string: role.policyLogicalID)
         s.object { s in
-            s.member("Type", "AWS::IAM::Policy")
+            s.member("Type", literal: "AWS::IAM::Policy")
             s.member("Properties", object: { p in
                 p.key("PolicyDocument")
                 Planner.writePolicyDocument([policy], to: &p)
@@ -250,11 +250,11 @@ public enum TemplateRenderer {
 
     static func writeLambdaPermission<S: JSONSink>(_ t: TargetPlan, rule: EventPlan, to s: inout S) {
         s.object { s in
-            s.member("Type", "AWS::Lambda::Permission")
+            s.member("Type", literal: "AWS::Lambda::Permission")
             s.member("Properties", object: { p in
-                p.member("Action", "lambda:InvokeFunction")
+                p.member("Action", literal: "lambda:InvokeFunction")
                 p.member("FunctionName", t.target.arn)
-                p.member("Principal", "events.amazonaws.com")
+                p.member("Principal", literal: "events.amazonaws.com")
                 p.key("SourceArn")
                 p.getAtt(rule.logicalID, "Arn")
             })
@@ -263,8 +263,9 @@ public enum TemplateRenderer {
 
     /// A principal's `AWS::IAM::Policy` as a member named by its logical ID.
     static func writePrincipalPolicy<S: JSONSink>(_ p: PrincipalPolicy, to s: inout S) {
-        s.member(p.logicalID, object: { s in
-            s.member("Type", "AWS::IAM::Policy")
+        s.key(string: p.logicalID)
+        s.object({ s in
+            s.member("Type", literal: "AWS::IAM::Policy")
             s.member("Properties", object: { props in
                 props.key("PolicyDocument")
                 Planner.writePolicyDocument(minimize(p.statements), to: &props)
@@ -292,20 +293,23 @@ public enum TemplateRenderer {
 
     static func writeOutputs<S: JSONSink>(_ r: RepositoryPlan, to s: inout S) {
         let base = LogicalID.alphanumeric(r.id)
-        s.member("\(base)Name", object: {
+        s.key(string: "\(base)Name")
+        s.object {
             $0.member("Description", "Name of repository \(r.id)")
             $0.key("Value")
             $0.ref(r.logicalID)
-        })
-        s.member("\(base)Arn", object: {
+        }
+        s.key(string: "\(base)Arn")
+        s.object {
             $0.member("Description", "ARN of repository \(r.id)")
             $0.key("Value")
             $0.getAtt(r.logicalID, "Arn")
-        })
-        s.member("\(base)Uri", object: {
+        }
+        s.key(string: "\(base)Uri")
+        s.object {
             $0.member("Description", "URI of repository \(r.id)")
             $0.key("Value")
             $0.getAtt(r.logicalID, "RepositoryUri")
-        })
+        }
     }
 }
