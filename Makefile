@@ -12,11 +12,12 @@ DEMO_SPEC := Fixtures/example/ecrsynth.yaml
 
 all: build
 
-# System and Python packages: libyaml (through pkg-config) for the parser, cfn-lint for the checks.
+# System and Python packages: libyaml (through pkg-config) for the parser, mimalloc for the command's
+# allocations, cfn-lint for the checks.
 deps:
-	@if ! pkg-config --exists yaml-0.1 2>/dev/null; then \
-		echo "installing libyaml-dev and pkg-config"; \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libyaml-dev pkg-config; \
+	@if ! pkg-config --exists yaml-0.1 2>/dev/null || ! dpkg -s libmimalloc-dev >/dev/null 2>&1; then \
+		echo "installing libyaml-dev, libmimalloc-dev and pkg-config"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libyaml-dev libmimalloc-dev pkg-config; \
 	fi
 	@if ! $(PYTHON) -c "import cfnlint" >/dev/null 2>&1; then \
 		echo "installing cfn-lint $(CFN_LINT_VERSION)"; \
