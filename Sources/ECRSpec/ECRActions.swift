@@ -27,11 +27,13 @@ public enum ECRActions {
     public static let push = ["ecr:CompleteLayerUpload", "ecr:UploadLayerPart", "ecr:InitiateLayerUpload",
                               "ecr:BatchCheckLayerAvailability", "ecr:PutImage"]
     public static let read = ["ecr:DescribeRepositories", "ecr:DescribeImages"]
-    public static var pullPush: [String] {
+    /// Pull's actions, then push's new ones. One array made once: statements made from it share it,
+    /// which `minimize` counts on to number it once.
+    public static let pullPush: [String] = {
         var out = pull
         for a in push where !out.contains(a) { out.append(a) }
         return out
-    }
+    }()
 
     /// Whether `pattern` (with IAM's `*` and `?` wildcards) matches a name in `names`.
     public static func matches(_ pattern: String, in names: [String]) -> [String] {

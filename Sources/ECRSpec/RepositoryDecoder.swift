@@ -394,31 +394,62 @@ public func pascalCase(_ name: String) -> String {
 
 /// Parses an event target ARN.
 func parseTarget(_ arn: String) -> TargetARN? {
-    let parts = colonFields(arn, maxSplits: 5).map(String.init)
-    guard parts.count == 6, parts[0] == "arn", ["aws", "aws-cn", "aws-us-gov"].contains(parts[1]),
-          isRegion(parts[3]), isAccountID(parts[4]) else { return nil }
-    let rest = parts[5]
-    // Bytes are counted: a name that passes is ASCII, where bytes and characters are the same count.
-    func isName(_ s: Substring, extra: String) -> Bool {
-        !s.isEmpty && s.utf8.count <= 256 && s.utf8.allSatisfy { isASCIILetter($0) || isDigit($0) || extra.utf8.contains($0) }
-    }
-    switch parts[2] {
-    case "sns":
-        guard isName(Substring(rest), extra: "-_.") else { return nil }
-        return TargetARN(arn: arn, service: .sns, partition: parts[1], region: parts[3], account: parts[4], name: rest)
-    case "sqs":
-        guard isName(Substring(rest), extra: "-_.") else { return nil }
-        return TargetARN(arn: arn, service: .sqs, partition: parts[1], region: parts[3], account: parts[4], name: rest)
-    case "lambda":
-        let fn = colonFields(rest)
-        guard fn.count == 2 || fn.count == 3, fn[0] == "function", isName(fn[1], extra: "-_"), fn[1].utf8.count <= 64,
-              fn.count == 2 || isName(fn[2], extra: "-_$") else { return nil }
-        return TargetARN(arn: arn, service: .lambda, partition: parts[1], region: parts[3], account: parts[4], name: String(fn[1]))
-    case "events":
-        guard rest.hasPrefix("event-bus/"), isName(rest.dropFirst("event-bus/".count), extra: "-_./") else { return nil }
-        return TargetARN(arn: arn, service: .eventBus, partition: parts[1], region: parts[3], account: parts[4],
-                         name: String(rest.dropFirst("event-bus/".count)))
-    default:
+    // Read in bytes: the fields are cut at the first five colons, and only those kept become strings.
+    var text = arn
+    return text.withUTF8 { b -> TargetARN? in
+        var colons: [Int] = []
+        colons.reserveCapacity(5)
+        for i in b.indices where b[i] == UInt8(ascii: ":") {
+            colons.append(i)
+            if colons.count == 5 { break }
+        }
+        guard colons.count == 5 else { return nil }
+        func slice(_ from: Int, _ to: Int) -> UnsafeBufferPointer<UInt8> { UnsafeBufferPointer(rebasing: b[from..<to]) }
+        func string(_ bytes: UnsafeBufferPointer<UInt8>) -> String { String(decoding: bytes, as: UTF8.self) }
+        func equals(_ bytes: UnsafeBufferPointer<UInt8>, _ s: StaticString) -> Bool {
+            s.withUTF8Buffer { bytes.elementsEqual($0) }
+        }
+        // Bytes are counted: a name that passes is ASCII, where bytes and characters are the same count.
+        func isName(_ s: UnsafeBufferPointer<UInt8>, extra: StaticString) -> Bool {
+            !s.isEmpty && s.count <= 256
+                && extra.withUTF8Buffer { extra in s.allSatisfy { isASCIILetter($0) || isDigit($0) || extra.contains($0) } }
+        }
+        let partitionBytes = slice(colons[0] + 1, colons[1])
+        guard equals(slice(0, colons[0]), "arn"),
+              equals(partitionBytes, "aws") || equals(partitionBytes, "aws-cn") || equals(partitionBytes, "aws-us-gov")
+        else { return nil }
+        let service = slice(colons[1] + 1, colons[2])
+        let region = string(slice(colons[2] + 1, colons[3]))
+        let account = string(slice(colons[3] + 1, colons[4]))
+        guard isRegion(region), isAccountID(account) else { return nil }
+        let partition = string(partitionBytes)
+        let rest = slice(colons[4] + 1, b.count)
+        if equals(service, "sns") || equals(service, "sqs") {
+            guard isName(rest, extra: "-_.") else { return nil }
+            return TargetARN(arn: arn, service: equals(service, "sns") ? .sns : .sqs, partition: partition, region: region,
+                             account: account, name: string(rest))
+        }
+        if equals(service, "lambda") {
+            // function:NAME or function:NAME:QUALIFIER
+            var cuts: [Int] = []
+            for i in rest.indices where rest[i] == UInt8(ascii: ":") { cuts.append(i) }
+            guard cuts.count == 1 || cuts.count == 2, equals(UnsafeBufferPointer(rebasing: rest[..<cuts[0]]), "function") else {
+                return nil
+            }
+            let nameEnd = cuts.count == 2 ? cuts[1] : rest.count
+            let name = UnsafeBufferPointer(rebasing: rest[(cuts[0] + 1)..<nameEnd])
+            guard isName(name, extra: "-_"), name.count <= 64,
+                  cuts.count == 1 || isName(UnsafeBufferPointer(rebasing: rest[(cuts[1] + 1)...]), extra: "-_$") else { return nil }
+            return TargetARN(arn: arn, service: .lambda, partition: partition, region: region, account: account, name: string(name))
+        }
+        if equals(service, "events") {
+            let prefix: StaticString = "event-bus/"
+            let n = prefix.utf8CodeUnitCount
+            guard rest.count >= n, equals(UnsafeBufferPointer(rebasing: rest[..<n]), prefix) else { return nil }
+            let name = UnsafeBufferPointer(rebasing: rest[n...])
+            guard isName(name, extra: "-_./") else { return nil }
+            return TargetARN(arn: arn, service: .eventBus, partition: partition, region: region, account: account, name: string(name))
+        }
         return nil
     }
 }

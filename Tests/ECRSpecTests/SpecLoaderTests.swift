@@ -296,3 +296,70 @@ private let head = """
             == ["arn", "aws", "sns", "eu-west-1", "123456789012", "topic:x"])
     }
 }
+
+@Suite struct ParseTargetTests {
+    /// Event targets the decoder accepts and the parts it reads from them.
+    @Test func readsTheTargetsItAccepts() {
+        let topic = parseTarget("arn:aws:sns:eu-west-1:123456789012:alerts")
+        #expect(topic == TargetARN(arn: "arn:aws:sns:eu-west-1:123456789012:alerts", service: .sns, partition: "aws",
+                                   region: "eu-west-1", account: "123456789012", name: "alerts"))
+        #expect(parseTarget("arn:aws-cn:sqs:cn-north-1:123456789012:jobs.fifo")?.name == "jobs.fifo")
+        let function = parseTarget("arn:aws-us-gov:lambda:us-gov-west-1:123456789012:function:scan-hook:live")
+        #expect(function?.service == .lambda && function?.name == "scan-hook" && function?.partition == "aws-us-gov")
+        let bus = parseTarget("arn:aws:events:eu-west-1:123456789012:event-bus/ecr/central")
+        #expect(bus?.service == .eventBus && bus?.name == "ecr/central")
+        for bad in ["", "arn:aws:sns:eu-west-1:123456789012", "arn:aws:s3:eu-west-1:123456789012:bucket",
+                    "arn:aws:sns:eu-west-1:12345678901:alerts", "arn:aws:sns:Europe:123456789012:alerts",
+                    "ARN:aws:sns:eu-west-1:123456789012:alerts", "arn:azure:sns:eu-west-1:123456789012:alerts",
+                    "arn:aws:sns:eu-west-1:123456789012:", "arn:aws:sns:eu-west-1:123456789012:a:b",
+                    "arn:aws:lambda:eu-west-1:123456789012:function:", "arn:aws:lambda:eu-west-1:123456789012:fn:x",
+                    "arn:aws:lambda:eu-west-1:123456789012:function:a:b:c",
+                    "arn:aws:lambda:eu-west-1:123456789012:function:" + String(repeating: "f", count: 65),
+                    "arn:aws:events:eu-west-1:123456789012:rule/x", "arn:aws:events:eu-west-1:123456789012:event-bus/",
+                    "arn:aws:sns:eu-west-1:123456789012:al\u{e9}rts"] {
+            #expect(parseTarget(bad) == nil, "\(bad.debugDescription)")
+        }
+    }
+
+    /// The same answer as reading the fields as strings (how the decoder read them before it read
+    /// bytes), for random text made of the pieces ARNs are made of.
+    @Test func answersAsReadingStringsDoes() {
+        func reference(_ arn: String) -> TargetARN? {
+            let parts = arn.split(separator: ":", maxSplits: 5, omittingEmptySubsequences: false).map(String.init)
+            guard parts.count == 6, parts[0] == "arn", ["aws", "aws-cn", "aws-us-gov"].contains(parts[1]),
+                  isRegion(parts[3]), isAccountID(parts[4]) else { return nil }
+            let rest = parts[5]
+            func isName(_ s: Substring, extra: String) -> Bool {
+                !s.isEmpty && s.utf8.count <= 256 && s.utf8.allSatisfy { isASCIILetter($0) || isDigit($0) || extra.utf8.contains($0) }
+            }
+            switch parts[2] {
+            case "sns", "sqs":
+                guard isName(Substring(rest), extra: "-_.") else { return nil }
+                return TargetARN(arn: arn, service: parts[2] == "sns" ? .sns : .sqs, partition: parts[1], region: parts[3],
+                                 account: parts[4], name: rest)
+            case "lambda":
+                let fn = rest.split(separator: ":", omittingEmptySubsequences: false)
+                guard fn.count == 2 || fn.count == 3, fn[0] == "function", isName(fn[1], extra: "-_"), fn[1].utf8.count <= 64,
+                      fn.count == 2 || isName(fn[2], extra: "-_$") else { return nil }
+                return TargetARN(arn: arn, service: .lambda, partition: parts[1], region: parts[3], account: parts[4], name: String(fn[1]))
+            case "events":
+                guard rest.hasPrefix("event-bus/"), isName(rest.dropFirst("event-bus/".count), extra: "-_./") else { return nil }
+                return TargetARN(arn: arn, service: .eventBus, partition: parts[1], region: parts[3], account: parts[4],
+                                 name: String(rest.dropFirst("event-bus/".count)))
+            default:
+                return nil
+            }
+        }
+        var rng = SystemRandomNumberGenerator()
+        let heads = ["arn:aws:sns:eu-west-1:123456789012:", "arn:aws-cn:sqs:cn-north-1:123456789012:",
+                     "arn:aws:lambda:us-east-1:123456789012:function:", "arn:aws:events:eu-west-1:123456789012:event-bus/",
+                     "arn:aws:events:eu-west-1:123456789012:", "arn:aws:lambda:us-east-1:123456789012:", "arn:aws:sns:", ""]
+        let pieces = ["a", "Z", "7", ":", "/", "-", "_", ".", "$", "\u{e9}", "e\u{301}", "event-bus/", "function:", "arn",
+                      "aws", "eu-west-1", "123456789012"]
+        for _ in 0..<3_000 {
+            var text = heads.randomElement(using: &rng)!
+            for _ in 0..<Int.random(in: 0...8, using: &rng) { text += pieces.randomElement(using: &rng)! }
+            #expect(parseTarget(text) == reference(text), "\(text.debugDescription)")
+        }
+    }
+}

@@ -66,7 +66,8 @@ import Testing
     /// `JSONWriter.compact`.
     @Test func writesWhatCompactWrites() {
         func body<S: JSONSink>(_ s: inout S) {
-            s.member("a\"b", "x\ny/é")
+            s.key(string: "a\"b")
+            s.string("x\ny/é")
             s.member("n", JSONValue.int(-12))
             s.member("min", int: Int.min)
             s.member("zero", int: 0)

@@ -122,13 +122,44 @@ private func rule(_ status: TagStatus, priority: Int? = nil, prefixes: [String]?
         let whole = JSONWriter.prettyBytes(.object([("top", .object(members))]))
         var pieces: [UInt8] = Array("{\n \"top\": {".utf8)
         var first = PrettyJSON(membersAt: 2), rest = PrettyJSON(membersAt: 2)
-        for (key, value) in members[..<1] { first.member(key, value) }
-        for (key, value) in members[1...] { rest.member(key, value) }
+        for (key, value) in members[..<1] {
+            first.key(string: key)
+            first.value(value)
+        }
+        for (key, value) in members[1...] {
+            rest.key(string: key)
+            rest.value(value)
+        }
         pieces += first.bytes
         pieces.append(UInt8(ascii: ","))
         pieces += rest.bytes
         pieces.append(contentsOf: "\n }\n}\n".utf8)
         #expect(String(decoding: pieces, as: UTF8.self) == String(decoding: whole, as: UTF8.self))
+    }
+
+    /// Keys and strings written in the code (`StaticString`, not escaped) read the same as the same
+    /// text written as run-time strings (escaped), pretty and compact.
+    @Test func textWrittenInTheCodeReadsAsRunTimeText() {
+        func write<S: JSONTextSink>(_ s: inout S, fixed: Bool) {
+            s.object { o in
+                if fixed { o.member("Type", literal: "AWS::IAM::Role") } else { o.key(string: "Type"); o.string("AWS::IAM::Role") }
+                if fixed { o.key("Fn::GetAtt") } else { o.key(string: "Fn::GetAtt") }
+                o.beginArray()
+                if fixed { o.literal("") } else { o.string("") }
+                o.getAtt("Id", "Arn")
+                o.endArray()
+            }
+        }
+        var pretty = (PrettyJSON(membersAt: 1), PrettyJSON(membersAt: 1))
+        write(&pretty.0, fixed: true)
+        write(&pretty.1, fixed: false)
+        #expect(pretty.0.text == pretty.1.text)
+        #expect(pretty.0.text.contains(#""Fn::GetAtt": [\#n   "",\#n   {\#n    "Fn::GetAtt": [\#n     "Id",\#n     "Arn""#))
+        var compact = (CompactJSON(), CompactJSON())
+        write(&compact.0, fixed: true)
+        write(&compact.1, fixed: false)
+        #expect(compact.0.text == compact.1.text)
+        #expect(compact.0.text == #"{"Type":"AWS::IAM::Role","Fn::GetAtt":["",{"Fn::GetAtt":["Id","Arn"]}]}"#)
     }
 
     @Test func prettyUsesOneSpaceAndAFinalNewline() {

@@ -412,39 +412,68 @@ public enum OutputWriter {
         }
     }
 
+    /// Calls `body` with the address and size of each of `chunks`, which stay alive and in place
+    /// while it runs.
+    static func withPointers<R>(to chunks: ArraySlice<[UInt8]>, _ body: ([(UnsafeRawPointer?, Int)]) -> R) -> R {
+        var pointers: [(UnsafeRawPointer?, Int)] = []
+        pointers.reserveCapacity(chunks.count)
+        func next(_ i: ArraySlice<[UInt8]>.Index) -> R {
+            guard i < chunks.endIndex else { return body(pointers) }
+            return chunks[i].withUnsafeBytes { bytes in
+                pointers.append((bytes.baseAddress, bytes.count))
+                return next(i + 1)
+            }
+        }
+        return next(chunks.startIndex)
+    }
+
+    /// Writes what `iov` points at, all of it (again after a short write or an interruption).
+    /// Returns the error's text, or nil.
+    static func writeAll(_ fd: Int32, _ iov: inout [iovec]) -> String? {
+        var first = 0
+        while first < iov.count {
+            let n = iov[first...].withUnsafeBufferPointer { Glibc.writev(fd, $0.baseAddress, Int32($0.count)) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                return errnoText()
+            }
+            if n == 0 { return "the file system took no bytes" }
+            var left = n
+            while first < iov.count, left >= iov[first].iov_len {
+                left -= iov[first].iov_len
+                first += 1
+            }
+            if left > 0 {
+                iov[first].iov_base += left
+                iov[first].iov_len -= left
+            }
+        }
+        return nil
+    }
+
     /// Writes `bytes` to a temporary beside `path` and returns its path.
     static func writeTemporary(for path: String, chunks: [[UInt8]]) throws(IOFailure) -> String {
         let temp = parent(of: path) + "/" + temporaryPrefix + "\(getpid())-" + (path.split(separator: "/").last.map(String.init) ?? "out")
         let fd = open(temp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw IOFailure(path: path, message: "cannot write: \(errnoText())") }
         var failure: String?
-        // Small pieces are gathered into one buffer, so a write(2) moves up to 256 KiB.
-        var buffer: [UInt8] = []
-        buffer.reserveCapacity(min(256 << 10, chunks.reduce(0) { $0 + $1.count }))
-        func drain(_ bytes: UnsafeRawBufferPointer) {
-            var offset = 0
-            while offset < bytes.count, failure == nil {
-                let n = Glibc.write(fd, bytes.baseAddress! + offset, bytes.count - offset)
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    failure = errnoText()
-                } else {
-                    offset += n
+        // The pieces go to the kernel as they are, 256 at a time (IOV_MAX is 1,024; each piece held
+        // open takes a little stack), without being copied into one buffer first.
+        let maxPieces = 256
+        var iov: [iovec] = []
+        iov.reserveCapacity(min(chunks.count, maxPieces))
+        var start = 0
+        while start < chunks.count, failure == nil {
+            let end = min(chunks.count, start + maxPieces)
+            failure = withPointers(to: chunks[start..<end]) { pointers -> String? in
+                iov.removeAll(keepingCapacity: true)
+                for (base, count) in pointers where count > 0 {
+                    iov.append(iovec(iov_base: UnsafeMutableRawPointer(mutating: base), iov_len: count))
                 }
+                return writeAll(fd, &iov)
             }
+            start = end
         }
-        for chunk in chunks where failure == nil {
-            if buffer.count + chunk.count > 256 << 10 {
-                buffer.withUnsafeBytes { drain($0) }
-                buffer.removeAll(keepingCapacity: true)
-            }
-            if chunk.count >= 256 << 10 {
-                chunk.withUnsafeBytes { drain($0) }
-            } else {
-                buffer.append(contentsOf: chunk)
-            }
-        }
-        if failure == nil, !buffer.isEmpty { buffer.withUnsafeBytes { drain($0) } }
         #if !os(Linux)
         if failure == nil, fsync(fd) != 0 { failure = errnoText() }
         #endif
