@@ -12,8 +12,19 @@ public enum Planner {
         // What concerns one repository alone is planned in parallel; what repositories share (the
         // identity policies of principals, cross-account and target policy files) in spec order.
         let stackTags = sortedTags(spec.stack.tags)
+        // Each repository's plan, its diagnostics, and the statement each grant to a role or user adds
+        // to that principal's policy (made here, in parallel; only collected below).
         let parts = Parallel.map(spec.repositories.count) { i in
-            planRepository(spec.repositories[i], stack: stackName, env: env, stackTags: stackTags, specTags: spec.stack.tags)
+            let (plan, diagnostics) = planRepository(spec.repositories[i], stack: stackName, env: env, stackTags: stackTags,
+                                                     specTags: spec.stack.tags)
+            let arn = JSONValue.getAtt(plan.logicalID, "Arn")
+            let identity = plan.repository.grants.map { grant -> Statement? in
+                switch grant.principal.value {
+                case .role, .user: Statement(actions: grantActions(grant.access).actions, resources: [arn])
+                default: nil
+                }
+            }
+            return (plan, diagnostics, identity)
         }
         var diagnostics: [Diagnostic] = []
         var repos: [RepositoryPlan] = []
@@ -50,8 +61,7 @@ public enum Planner {
             }
         }
 
-        for (plan, repoDiagnostics) in parts {
-            let repo = plan.repository
+        for (plan, repoDiagnostics, identity) in parts {
             diagnostics += repoDiagnostics
             order.append(.repository(repos.count))
             for event in plan.events {
@@ -69,13 +79,12 @@ public enum Planner {
                     }
                 }
             }
-            let arn = JSONValue.getAtt(plan.logicalID, "Arn")
-            for grant in repo.grants {
+            for (g, grant) in plan.repository.grants.enumerated() {
                 let (actions, token) = grantActions(grant.access)
                 switch grant.principal.value {
                 case .role, .user:
                     let i = principalPolicy(grant.principal.value, at: grant.principal.mark)
-                    policies[i].statements.append(Statement(actions: actions, resources: [arn]))
+                    policies[i].statements.append(identity[g]!)
                     policies[i].origins.append(repos.count)
                     if token {
                         policies[i].statements.append(tokenStatement)

@@ -93,6 +93,8 @@ public enum StackSplitter {
 
         // Placed and pinned repositories first: they never move.
         for (i, r) in plan.repositories.enumerated() {
+            // Most repositories are neither placed nor pinned: told without copying the repository.
+            if previous.isEmpty && r.repository.stack == nil { continue }
             let repo = r.repository
             let was = previous[repo.id.value].flatMap { index(of: $0, base: base) }
             let pinned = repo.stack.flatMap { index(of: $0.value, base: base) }

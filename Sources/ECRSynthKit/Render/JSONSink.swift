@@ -82,8 +82,10 @@ extension JSONSink {
 struct PrettyJSON: JSONTextSink {
     let out: ByteSink
     private var depth: Int
-    /// For each open container, whether it has no element yet.
-    private var empty: [Bool] = [true]
+    /// Whether the innermost open container has no element yet; the same for the containers around
+    /// it in `outerEmpty`, innermost last (kept apart, so a separator touches no array).
+    private var empty = true
+    private var outerEmpty: [Bool] = []
     private var afterKey = false
 
     init(membersAt depth: Int, capacity: Int = 1024) {
@@ -92,8 +94,8 @@ struct PrettyJSON: JSONTextSink {
     }
 
     private mutating func separate() {
-        if !empty[empty.count - 1] { out.append(UInt8(ascii: ",")) }
-        empty[empty.count - 1] = false
+        if !empty { out.append(UInt8(ascii: ",")) }
+        empty = false
         JSONWriter.newline(out, depth)
     }
 
@@ -122,14 +124,16 @@ struct PrettyJSON: JSONTextSink {
     mutating func open(_ bracket: UInt8) {
         startValue()
         out.append(bracket)
-        empty.append(true)
+        outerEmpty.append(empty)
+        empty = true
         depth += 1
     }
 
     /// An empty container closes on its line (`{}`, `[]`), another on a line of its own.
     mutating func close(_ bracket: UInt8) {
         depth -= 1
-        if !empty.removeLast() { JSONWriter.newline(out, depth) }
+        if !empty { JSONWriter.newline(out, depth) }
+        empty = outerEmpty.removeLast()
         out.append(bracket)
     }
 
@@ -142,8 +146,10 @@ struct PrettyJSON: JSONTextSink {
 /// Writes compact JSON as `JSONWriter.compact` does (no whitespace at all), starting at the top level.
 struct CompactJSON: JSONTextSink {
     let out: ByteSink
-    /// For each open container, whether it has no element yet.
-    private var empty: [Bool] = []
+    /// Whether the innermost open container has no element yet (true at the top level, where no
+    /// separator is written); the containers around it in `outerEmpty`, innermost last.
+    private var empty = true
+    private var outerEmpty: [Bool] = []
     private var afterKey = false
 
     init(capacity: Int = 256) {
@@ -154,9 +160,9 @@ struct CompactJSON: JSONTextSink {
     mutating func startValue() {
         if afterKey {
             afterKey = false
-        } else if !empty.isEmpty {
-            if !empty[empty.count - 1] { out.append(UInt8(ascii: ",")) }
-            empty[empty.count - 1] = false
+        } else if !outerEmpty.isEmpty {
+            if !empty { out.append(UInt8(ascii: ",")) }
+            empty = false
         }
     }
 
@@ -176,11 +182,12 @@ struct CompactJSON: JSONTextSink {
     mutating func open(_ bracket: UInt8) {
         startValue()
         out.append(bracket)
-        empty.append(true)
+        outerEmpty.append(empty)
+        empty = true
     }
 
     mutating func close(_ bracket: UInt8) {
-        empty.removeLast()
+        empty = outerEmpty.removeLast()
         out.append(bracket)
     }
 
