@@ -425,3 +425,40 @@ extension SplitMix {
         #expect(reported > 500, "the random rules must break the priority rules often enough to test the reports")
     }
 }
+
+@Suite struct StatementOrderTests {
+    /// Resources sort as the CDK sorts them, by their JSON text in JavaScript's order; strings that
+    /// JSON writes as they are are sorted without being written. Random strings with the bytes where
+    /// the two could part (a quote, a space and '!' just below it, non-ASCII, escapes) against the
+    /// definition.
+    @Test func resourcesSortByTheirJSONText() {
+        func definition(_ values: [JSONValue]) -> [JSONValue] {
+            values.map { (JSONWriter.compact($0), $0) }
+                .sorted { $0.0.utf16.lexicographicallyPrecedes($1.0.utf16) }.map(\.1)
+        }
+        var rng = SystemRandomNumberGenerator()
+        let pieces = ["a", "b", "arn:aws:ecr:", " ", "!", "#", "\"", "\\", "\n", "é", "\u{FFFD}", "\u{1F600}", "/", ""]
+        for _ in 0..<3_000 {
+            var values: [JSONValue] = []
+            for _ in 0..<Int.random(in: 2...6, using: &rng) {
+                let text = (0..<Int.random(in: 0...4, using: &rng)).map { _ in pieces.randomElement(using: &rng)! }.joined()
+                values.append(Int.random(in: 0..<10, using: &rng) == 0 ? .getAtt(text, "Arn") : .string(text))
+            }
+            values = unique(values)
+            #expect(Statement.sortedByJSON(values) == definition(values), "\(values)")
+        }
+        #expect(quotedPrecedes("ab", "ab!") == false && quotedPrecedes("ab!", "ab") == true)
+        #expect(quotedPrecedes("ab", "abc") == true && quotedPrecedes("ab", "ab") == false)
+    }
+
+    /// The access keywords' actions, sorted once, are what sorting them each time gives; another
+    /// list is still sorted and stripped of repeats.
+    @Test func actionsRenderSortedWithoutRepeats() {
+        for list in [ECRActions.pull, ECRActions.push, ECRActions.pullPush, ECRActions.read] {
+            #expect(Statement.cdkActions(list) == jsSorted(unique(list)))
+            #expect(Statement.cdkActions(list.map { $0 }) == jsSorted(unique(list)))
+        }
+        #expect(Statement.cdkActions(["ecr:PutImage", "ecr:BatchGetImage", "ecr:PutImage"]) == ["ecr:BatchGetImage", "ecr:PutImage"])
+        #expect(Statement.cdkActions(ECRActions.pull) == ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"])
+    }
+}

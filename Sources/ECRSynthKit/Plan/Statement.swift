@@ -104,8 +104,24 @@ public struct Statement: Sendable, Equatable {
     /// `actionList` as a member `key`, when there are actions.
     static func writeActions<S: JSONSink>(_ actions: [String], as key: StaticString, to s: inout S) {
         guard !actions.isEmpty else { return }
-        writeScalarOrList(jsSorted(unique(actions)), as: key, to: &s) { $0.string($1) }
+        writeScalarOrList(cdkActions(actions), as: key, to: &s) { $0.string($1) }
     }
+
+    /// Actions without repeats, sorted as the CDK renders them. The access keywords' lists (what
+    /// nearly every statement holds, sharing their arrays) are sorted once.
+    static func cdkActions(_ actions: [String]) -> [String] {
+        let address = actions.withUnsafeBufferPointer { UInt(bitPattern: $0.baseAddress) }
+        if address != 0 {
+            for (known, sorted) in sortedAccessActions where known == address { return sorted }
+        }
+        return jsSorted(unique(actions))
+    }
+
+    /// The access keywords' action lists, by the address of their elements, each with its CDK form.
+    private static let sortedAccessActions: [(UInt, [String])] =
+        [ECRActions.pull, ECRActions.push, ECRActions.pullPush, ECRActions.read].map { list in
+            (list.withUnsafeBufferPointer { UInt(bitPattern: $0.baseAddress) }, jsSorted(unique(list)))
+        }
 
     /// `valueList` as a member `key`, when there are values.
     static func writeValues<S: JSONSink>(_ values: [JSONValue], as key: StaticString, to s: inout S) {
@@ -142,7 +158,7 @@ public struct Statement: Sendable, Equatable {
 
     static func actionList(_ actions: [String]) -> JSONValue? {
         guard !actions.isEmpty else { return nil }
-        return .scalarOrList(jsSorted(unique(actions)).map(JSONValue.string))
+        return .scalarOrList(cdkActions(actions).map(JSONValue.string))
     }
 
     /// Resources (and principal values) render sorted by their JSON text, without repeats.
@@ -153,7 +169,18 @@ public struct Statement: Sendable, Equatable {
 
     static func sortedByJSON(_ values: [JSONValue]) -> [JSONValue] {
         if values.count < 2 { return values }
-        return jsSorted(values.map { (JSONWriter.compact($0), $0) }, by: \.0).map(\.1)
+        // Strings that JSON writes as they are, in quotes (nearly all: ARNs), sort without being
+        // written: their text is the string and a quote, and in these strings UTF-8 order is
+        // JavaScript's.
+        var plain: [String] = []
+        plain.reserveCapacity(values.count)
+        for v in values {
+            guard case .string(let text) = v, isPlainInJSON(text) else {
+                return jsSorted(values.map { (JSONWriter.compact($0), $0) }, by: \.0).map(\.1)
+            }
+            plain.append(text)
+        }
+        return plain.sorted(by: quotedPrecedes).map(JSONValue.string)
     }
 
     /// Principal keys sorted (`AWS` before `Service`), each key's values sorted without repeats.
@@ -210,6 +237,32 @@ func jsSorted<T>(_ values: [T], by text: (T) -> String) -> [T] {
         return values.sorted { utf8Precedes(text($0), text($1)) }
     }
     return values.sorted { text($0).utf16.lexicographicallyPrecedes(text($1).utf16) }
+}
+
+/// Whether JSON writes `s` as it is between its quotes (no quote, backslash or control character)
+/// and it is all in the Basic Multilingual Plane (no 4-byte UTF-8 sequence), where UTF-8 order and
+/// JavaScript's UTF-16 order agree.
+func isPlainInJSON(_ s: String) -> Bool {
+    var text = s
+    return text.withUTF8 { bytes in
+        !bytes.contains { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C || $0 >= 0xF0 }
+    }
+}
+
+/// Whether `a` followed by a quote comes before `b` followed by a quote in UTF-8 byte order: the
+/// order of their JSON texts when both are plain (`isPlainInJSON`).
+func quotedPrecedes(_ a: String, _ b: String) -> Bool {
+    var a = a, b = b
+    return a.withUTF8 { pa in
+        b.withUTF8 { pb -> Bool in
+            let n = min(pa.count, pb.count)
+            for i in 0..<n where pa[i] != pb[i] { return pa[i] < pb[i] }
+            // One is the start of the other: the shorter one's quote meets the longer one's next byte.
+            if pa.count < pb.count { return UInt8(ascii: "\"") < pb[n] }
+            if pb.count < pa.count { return pa[n] < UInt8(ascii: "\"") }
+            return false
+        }
+    }
 }
 
 /// Whether `a` comes before `b` in UTF-8 byte order.
