@@ -74,7 +74,7 @@ public struct PreviewImage: Sendable {
         let u = digest.utf8
         let start = u.firstIndex(of: UInt8(ascii: ":")).map { u.index(after: $0) } ?? u.startIndex
         let end = u.index(start, offsetBy: 12, limitedBy: u.endIndex) ?? u.endIndex
-        return String(Substring(u[start..<end])) ?? String(digest[start...].prefix(12))
+        return String(Substring(u[start..<end]))
     }
 }
 

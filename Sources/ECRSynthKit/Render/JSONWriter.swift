@@ -170,57 +170,39 @@ public enum JSONWriter {
         }
     }
 
-    /// Appends `bytes` escaped. Most strings need no escape and are copied whole; in the others each
-    /// run between two escapes is found eight bytes at a time and copied whole.
+    /// Appends `bytes` escaped, byte by byte into room for the worst case (every byte written as
+    /// `\u00XX`): a string that needs one escape (such as an embedded policy) usually needs many.
     private static func escapeRuns(_ bytes: UnsafeBufferPointer<UInt8>, into out: ByteSink) {
         guard let base = bytes.baseAddress else { return }
         let end = bytes.count
-        var i = nextEscape(base, from: 0, end: end)
-        if i == end {
-            out.append(bytes)
-            return
-        }
-        var runStart = 0
-        while i < end {
-            out.append(UnsafeBufferPointer(start: base + runStart, count: i - runStart))
-            let u = base[i]
-            let short = shortEscape(u)
-            if short != 0 {
-                out.append(0x5C)
-                out.append(short)
-            } else {
-                let hex: StaticString = "0123456789abcdef"
-                hex.withUTF8Buffer { hex in
-                    out.write(upTo: 6) { p in
-                        p[0] = 0x5C
-                        p[1] = UInt8(ascii: "u")
-                        p[2] = UInt8(ascii: "0")
-                        p[3] = UInt8(ascii: "0")
-                        p[4] = hex[Int(u >> 4)]
-                        p[5] = hex[Int(u & 0x0F)]
-                        return 6
+        out.write(upTo: 6 * end) { dst in
+            var o = 0
+            for i in 0..<end {
+                let u = base[i]
+                if !escapes(u) {
+                    dst[o] = u
+                    o += 1
+                    continue
+                }
+                dst[o] = 0x5C
+                let short = shortEscape(u)
+                if short != 0 {
+                    dst[o + 1] = short
+                    o += 2
+                } else {
+                    let hex: StaticString = "0123456789abcdef"
+                    hex.withUTF8Buffer { hex in
+                        dst[o + 1] = UInt8(ascii: "u")
+                        dst[o + 2] = UInt8(ascii: "0")
+                        dst[o + 3] = UInt8(ascii: "0")
+                        dst[o + 4] = hex[Int(u >> 4)]
+                        dst[o + 5] = hex[Int(u & 0x0F)]
                     }
+                    o += 6
                 }
             }
-            runStart = i + 1
-            i = nextEscape(base, from: runStart, end: end)
+            return o
         }
-        out.append(UnsafeBufferPointer(start: base + runStart, count: end - runStart))
-    }
-
-    /// The position of the first byte from `start` on that needs an escape, or `end`.
-    @inline(__always)
-    private static func nextEscape(_ base: UnsafePointer<UInt8>, from start: Int, end: Int) -> Int {
-        var i = start
-        while end - i >= 8 {
-            let w = UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self)
-            let hits = escapeBits(w)
-            // The lowest set bit is in the first byte that needs an escape (little-endian).
-            if hits != 0 { return i + hits.trailingZeroBitCount / 8 }
-            i += 8
-        }
-        while i < end, !escapes(base[i]) { i += 1 }
-        return i
     }
 
     @inline(__always)
