@@ -187,6 +187,10 @@ public struct Statement: Sendable, Equatable {
     static func principalJSON(_ units: [PrincipalUnit]) -> JSONValue? {
         guard !units.isEmpty else { return nil }
         if units.contains(where: \.isLiteralStar) { return .string("*") }
+        // One principal of one value (nearly all: a service, an account, a role): nothing to merge or sort.
+        if units.count == 1, units[0].fragment.count == 1, units[0].fragment[0].1.count == 1 {
+            return .object([(units[0].fragment[0].0, units[0].fragment[0].1[0])])
+        }
         var merged: [String: [JSONValue]] = [:]
         for unit in units {
             for (key, values) in unit.fragment { merged[key, default: []] += values }
@@ -330,34 +334,73 @@ public func minimize(_ statements: [Statement]) -> [Statement] {
 /// Numbers for the strings and the sets of strings one `minimize` compares: equal numbers, equal
 /// sets, so a comparison is one integer comparison.
 private struct Numbering {
+    /// Texts (actions, principals, the JSON of other resources), strings among the resources and
+    /// `Fn::GetAtt`s among them, numbered from one count: equal numbers, equal JSON text.
     private var strings: [String: Int]
+    private var resourceStrings: [String: Int] = [:]
+    private var getAtts: [GetAtt: Int] = [:]
+    private var count = 0
     private var sets: [[Int]: Int]
-    /// The last list of actions numbered, by the address of its elements, with its numbers and set:
-    /// statements made from one access level share one array of actions. (While `minimize` numbers
-    /// its input, every array of it is alive, so one address is one array.)
-    private var lastActions: (address: UnsafeRawPointer?, count: Int, numbers: [Int], set: NumberedSet)?
+
+    private struct GetAtt: Hashable {
+        var id: String
+        var attribute: String
+    }
+    /// The last few lists of actions numbered, by the address of their elements, with their numbers
+    /// and sets: statements made from one access level share one array of actions, and a grant's
+    /// statements alternate with the token statements. (While `minimize` numbers its input, every
+    /// array of it is alive, so one address is one array.)
+    private var recentActions: [(address: UnsafeRawPointer, count: Int, numbers: [Int], set: NumberedSet)] = []
 
     init(expecting count: Int) {
         strings = Dictionary(minimumCapacity: 4 * count + 8)
+        getAtts = Dictionary(minimumCapacity: count + 4)
         sets = Dictionary(minimumCapacity: 3 * count + 8)
     }
 
     /// The numbers of `actions` and their set.
     mutating func number(actions: [String]) -> (numbers: [Int], set: NumberedSet) {
         let address = actions.withUnsafeBufferPointer { UnsafeRawPointer($0.baseAddress) }
-        if let last = lastActions, address != nil, last.address == address, last.count == actions.count {
-            return (last.numbers, last.set)
+        if let address {
+            for recent in recentActions where recent.address == address && recent.count == actions.count {
+                return (recent.numbers, recent.set)
+            }
         }
         let numbers = actions.map { number($0) }
         let set = NumberedSet(numbers, &self)
-        lastActions = (address, actions.count, numbers, set)
+        if let address {
+            if recentActions.count == 4 { recentActions.removeFirst() }
+            recentActions.append((address, actions.count, numbers, set))
+        }
         return (numbers, set)
     }
 
+    /// The number of a resource, equal for resources of equal JSON text. A string or a `Fn::GetAtt`
+    /// (nearly every resource) is looked up as it is, without writing its JSON.
+    mutating func number(resource v: JSONValue) -> Int {
+        switch v {
+        case .string(let s):
+            return Self.number(s, in: &resourceStrings, &count)
+        case .object(let pairs) where pairs.count == 1 && pairs[0].0 == "Fn::GetAtt":
+            if case .array(let parts) = pairs[0].1, parts.count == 2, let id = parts[0].stringValue,
+               let attribute = parts[1].stringValue {
+                return Self.number(GetAtt(id: id, attribute: attribute), in: &getAtts, &count)
+            }
+            return number(JSONWriter.compact(v))
+        default:
+            return number(JSONWriter.compact(v))
+        }
+    }
+
     mutating func number(_ s: String) -> Int {
-        if let n = strings[s] { return n }
-        strings[s] = strings.count
-        return strings.count - 1
+        Self.number(s, in: &strings, &count)
+    }
+
+    private static func number<Key: Hashable>(_ key: Key, in table: inout [Key: Int], _ count: inout Int) -> Int {
+        if let n = table[key] { return n }
+        table[key] = count
+        count += 1
+        return count - 1
     }
 
     /// The number of a set, given its members' numbers in ascending order.
@@ -422,7 +465,7 @@ private struct Comparable {
     init(_ st: Statement, _ numbers: inout Numbering) {
         statement = st
         (actionNumbers, actions) = numbers.number(actions: st.actions)
-        resourceNumbers = st.resources.map { numbers.number(JSONWriter.compact($0)) }
+        resourceNumbers = st.resources.map { numbers.number(resource: $0) }
         principalNumbers = st.principals.map { numbers.number($0.key) }
         resources = NumberedSet(resourceNumbers, &numbers)
         principals = NumberedSet(principalNumbers, &numbers)
