@@ -58,7 +58,6 @@ func checkSpec(_ path: String, strict: Bool, previous: [String: String] = [:]) t
         Terminal.err(error.description + "\n")
         throw ExitCode(74)
     }
-    ExitParking.expect(inputBytes: bytes.count)
     var checked = Pipeline.check(bytes, previous: previous)
     defer { ExitParking.park(checked) }
     if strict {
