@@ -12,39 +12,42 @@ struct LifecycleDecoder {
             findings.error("\(items.count) lifecycle rules; ECR allows at most 50 in one policy", at: listMark)
         }
         var rules: [LifecycleRule] = []
-        var anyRule: [StorageClass: Mark] = [:]
-        var untaggedRule: [StorageClass: Mark] = [:]
-        var selections: [String: Mark] = [:]
+        rules.reserveCapacity(items.count)
+        // What each storage class's rules select so far (a policy holds at most 50 rules, so lists
+        // are searched): the first 'any' rule, the first 'untagged' rule, and each tag selection
+        // (prefixes or patterns, sorted) with its first rule.
+        var anyRule: [(StorageClass, Mark)] = []
+        var untaggedRule: [(StorageClass, Mark)] = []
+        var selections: [(StorageClass, prefixes: Bool, tags: [String], mark: Mark)] = []
         for item in items {
             guard let rule = decodeRule(item) else { continue }
             let cls = rule.effectiveStorageClass
             switch rule.tagStatus {
             case .any:
-                if let first = anyRule[cls] {
+                if let first = anyRule.first(where: { $0.0 == cls })?.1 {
                     findings.error(
                         "only one lifecycle rule per storage class may have tagStatus 'any'", at: rule.mark,
                         notes: [.init("the first 'any' rule is here", at: first)])
                 } else {
-                    anyRule[cls] = rule.mark
+                    anyRule.append((cls, rule.mark))
                 }
             case .untagged:
-                if let first = untaggedRule[cls] {
+                if let first = untaggedRule.first(where: { $0.0 == cls })?.1 {
                     findings.error(
                         "only one lifecycle rule per storage class may select untagged images", at: rule.mark,
                         notes: [.init("the first 'untagged' rule is here", at: first)])
                 } else {
-                    untaggedRule[cls] = rule.mark
+                    untaggedRule.append((cls, rule.mark))
                 }
             case .tagged:
-                let list = (rule.tagPrefixList.map { "prefix:" + $0.sorted().joined(separator: "\u{0}") })
-                    ?? ("pattern:" + (rule.tagPatternList ?? []).sorted().joined(separator: "\u{0}"))
-                let key = cls.rawValue + "|" + list
-                if let first = selections[key] {
+                let prefixes = rule.tagPrefixList != nil
+                let tags = (rule.tagPrefixList ?? rule.tagPatternList ?? []).sorted()
+                if let first = selections.first(where: { $0.0 == cls && $0.prefixes == prefixes && $0.tags == tags })?.mark {
                     findings.error(
                         "another rule of the same storage class already selects these tags; ECR requires a unique set per storage class",
                         at: rule.mark, notes: [.init("the same selection is here", at: first)])
                 } else {
-                    selections[key] = rule.mark
+                    selections.append((cls, prefixes, tags, rule.mark))
                 }
             }
             rules.append(rule)
