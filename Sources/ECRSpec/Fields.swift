@@ -20,12 +20,18 @@ final class Findings {
 struct Fields {
     let node: Node
     let findings: Findings
-    /// The known keys, in written order (mappings are small: a list is faster to search than a table),
-    /// their length in bytes, which tells most keys apart before their text is compared, and their
-    /// pairs: three lists, so a search copies no pair (copying one retains both its nodes).
-    private var keys: [String] = []
-    private var lengths: [Int] = []
-    private var pairs: [Pair] = []
+    /// The mapping's pairs: the node's own list, not a copy.
+    private let mapping: [Pair]
+    /// For each known key, in written order (mappings are small: a list is faster to search than a
+    /// table): its text, its length in bytes, which tells most keys apart before their text is
+    /// compared, and where its pair is in `mapping`. One list, made once per mapping.
+    private var entries: [Entry] = []
+
+    private struct Entry {
+        var key: String
+        var length: Int
+        var slot: Int
+    }
 
     /// Reads `node` as a mapping whose keys must be among `known`; `what` names it in messages
     /// ("a repository", "stack").
@@ -36,29 +42,26 @@ struct Fields {
             findings.error("\(what) must be a mapping, got \(node.kindDescription)", at: node.mark)
             return nil
         }
-        keys.reserveCapacity(mapping.count)
-        lengths.reserveCapacity(mapping.count)
-        pairs.reserveCapacity(mapping.count)
-        for pair in mapping {
-            guard let key = pair.key.scalar, pair.key.mapping == nil else {
-                findings.error("keys must be text, got \(pair.key.kindDescription)", at: pair.key.mark)
+        self.mapping = mapping
+        entries.reserveCapacity(mapping.count)
+        for slot in mapping.indices {
+            guard let key = mapping[slot].key.scalar, mapping[slot].key.mapping == nil else {
+                findings.error("keys must be text, got \(mapping[slot].key.kindDescription)", at: mapping[slot].key.mark)
                 continue
             }
             let length = key.utf8.count
             guard known.contains(where: { $0.utf8.count == length && $0 == key }) else {
-                findings.error(Fields.unknownKey(key, in: what, known: known), at: pair.key.mark)
+                findings.error(Fields.unknownKey(key, in: what, known: known), at: mapping[slot].key.mark)
                 continue
             }
-            keys.append(key)
-            lengths.append(length)
-            pairs.append(pair)
+            entries.append(Entry(key: key, length: length, slot: slot))
         }
     }
 
-    /// Where `key` is among the pairs.
+    /// Where `key`'s pair is in `mapping`.
     private func index(_ key: String) -> Int? {
         let length = key.utf8.count
-        for i in lengths.indices where lengths[i] == length && keys[i] == key { return i }
+        for i in entries.indices where entries[i].length == length && entries[i].key == key { return entries[i].slot }
         return nil
     }
 
@@ -74,9 +77,9 @@ struct Fields {
 
     func has(_ key: String) -> Bool { index(key) != nil }
 
-    func value(_ key: String) -> Node? { index(key).map { pairs[$0].value } }
+    func value(_ key: String) -> Node? { index(key).map { mapping[$0].value } }
 
-    func keyMark(_ key: String) -> Mark? { index(key).map { pairs[$0].key.mark } }
+    func keyMark(_ key: String) -> Mark? { index(key).map { mapping[$0].key.mark } }
 
     /// A required key that is absent is reported at the mapping.
     func require(_ key: String, what: String) -> Node? {
