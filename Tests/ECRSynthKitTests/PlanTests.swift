@@ -109,6 +109,20 @@ private func rule(_ status: TagStatus, priority: Int? = nil, prefixes: [String]?
         #expect(expected.reversed().sorted(by: Collation.precedes) == expected)
         #expect(expected.shuffled().sorted(by: Collation.precedes) == expected)
     }
+
+    /// ASCII text is keyed byte by byte with a table; the key is the one reading its scalars gives,
+    /// for every ASCII character and for random ASCII strings.
+    @Test func asciiKeysAreTheScalarKeys() {
+        for code in 0..<128 {
+            let text = String(UnicodeScalar(UInt8(code)))
+            #expect(Collation.key(text) == Collation.scalarKey(text), "\(code)")
+        }
+        var rng = SystemRandomNumberGenerator()
+        for _ in 0..<500 {
+            let text = String((0..<Int.random(in: 0...12, using: &rng)).map { _ in Character(UnicodeScalar(UInt8.random(in: 0..<128, using: &rng))) })
+            #expect(Collation.key(text) == Collation.scalarKey(text), "\(text.debugDescription)")
+        }
+    }
 }
 
 @Suite struct JSONWriterTests {

@@ -12,16 +12,53 @@ enum Collation {
         return m
     }()
 
-    struct Key {
+    struct Key: Equatable {
         var primary: [Int] = []
         var secondary: [Int] = []
         var tertiary: [Int] = []
     }
 
+    /// `punctuationRank` as a table of the 128 ASCII codes (-1: not punctuation).
+    private static let asciiPunctuationRank: [Int] = {
+        var table = [Int](repeating: -1, count: 128)
+        for (i, u) in punctuation.enumerated() { table[Int(u.value)] = i }
+        return table
+    }()
+
     static func key(_ s: String) -> Key {
         var k = Key()
-        // ASCII text is its own canonical decomposition: only other text is decomposed (which is slow).
-        let text = s.utf8.allSatisfy { $0 < 0x80 } ? s : s.decomposedStringWithCanonicalMapping
+        // ASCII text (nearly all keys) is its own canonical decomposition and is read byte by byte
+        // with a table; only other text is decomposed (which is slow).
+        if s.utf8.allSatisfy({ $0 < 0x80 }) {
+            k.primary.reserveCapacity(s.utf8.count)
+            k.tertiary.reserveCapacity(s.utf8.count)
+            for b in s.utf8 {
+                let rank = asciiPunctuationRank[Int(b)]
+                if rank >= 0 {
+                    k.primary.append(rank)
+                    k.tertiary.append(0)
+                } else if b >= 0x30 && b <= 0x39 {
+                    k.primary.append(1000 + Int(b - 0x30))
+                } else if b >= 0x61 && b <= 0x7A {
+                    k.primary.append(2000 + Int(b - 0x61) * 2)
+                    k.tertiary.append(0)
+                } else if b >= 0x41 && b <= 0x5A {
+                    k.primary.append(2000 + Int(b - 0x41) * 2)
+                    k.tertiary.append(1)
+                } else {
+                    // Control characters: ordered by code, no case.
+                    k.primary.append(100_000 + Int(b))
+                    k.tertiary.append(0)
+                }
+            }
+            return k
+        }
+        return scalarKey(s.decomposedStringWithCanonicalMapping)
+    }
+
+    /// The key of text already in canonical decomposition, read scalar by scalar.
+    static func scalarKey(_ text: String) -> Key {
+        var k = Key()
         for u in text.unicodeScalars {
             if let r = punctuationRank[u.value] {
                 k.primary.append(r)
