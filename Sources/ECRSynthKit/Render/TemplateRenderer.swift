@@ -293,21 +293,21 @@ public enum TemplateRenderer {
 
     static func writeOutputs<S: JSONSink>(_ r: RepositoryPlan, to s: inout S) {
         let base = LogicalID.alphanumeric(r.id)
-        s.key(string: "\(base)Name")
+        s.key(string: base + "Name")
         s.object {
-            $0.member("Description", "Name of repository \(r.id)")
+            $0.member("Description", "Name of repository " + r.id)
             $0.key("Value")
             $0.ref(r.logicalID)
         }
-        s.key(string: "\(base)Arn")
+        s.key(string: base + "Arn")
         s.object {
-            $0.member("Description", "ARN of repository \(r.id)")
+            $0.member("Description", "ARN of repository " + r.id)
             $0.key("Value")
             $0.getAtt(r.logicalID, "Arn")
         }
-        s.key(string: "\(base)Uri")
+        s.key(string: base + "Uri")
         s.object {
-            $0.member("Description", "URI of repository \(r.id)")
+            $0.member("Description", "URI of repository " + r.id)
             $0.key("Value")
             $0.getAtt(r.logicalID, "RepositoryUri")
         }
