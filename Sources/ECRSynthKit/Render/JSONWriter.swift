@@ -93,17 +93,19 @@ public enum JSONWriter {
         }
     }
 
-    /// A line break and the indentation of up to 64 levels.
-    private static let breakAndSpaces: StaticString = "\n                                                                "
-
+    /// A line break and `indent` spaces, the spaces stored eight at a time (into room for up to seven
+    /// more past the end, which are not counted and which the next write covers).
+    @inline(__always)
     static func newline(_ out: ByteSink, _ indent: Int) {
-        breakAndSpaces.withUTF8Buffer { line in
-            if indent < line.count {
-                out.append(UnsafeBufferPointer(rebasing: line[0...indent]))
-            } else {
-                out.append(line)
-                for _ in 0..<(indent - (line.count - 1)) { out.append(UInt8(ascii: " ")) }
+        out.write(upTo: indent + 9) { p in
+            p[0] = 0x0A
+            let spaces: UInt64 = 0x2020_2020_2020_2020
+            var i = 0
+            while i < indent {
+                UnsafeMutableRawPointer(p + 1 + i).storeBytes(of: spaces, as: UInt64.self)
+                i += 8
             }
+            return indent + 1
         }
     }
 
