@@ -1,7 +1,7 @@
 /*
  * The floor for `make bench`: the least work any spec-to-template tool must do for a spec.
  *
- *   floor [--fsync] SPEC BYTES OUTDIR [FILE_BYTES]
+ *   floor [--fsync | --syncfs] SPEC BYTES OUTDIR [FILE_BYTES]
  *
  * 1. Parses SPEC to YAML events with libyaml (no document tree, no validation, no rendering).
  * 2. Creates OUTDIR and writes BYTES bytes into it (the number of bytes `ecrsynth synth` writes for
@@ -9,12 +9,17 @@
  *    Plain write(2) and close(2): no temporary file, no rename, no fsync.
  *
  * With --fsync every file is fsync'ed before it is closed. That is not part of the floor; it shows
- * what durable writes cost on this disk (`ecrsynth synth` writes a temporary file, fsyncs it and
- * renames it over the target, once per file), so run_bench.py passes the same file count as synth.
+ * what making each file durable on its own costs on this disk, so run_bench.py passes the same file
+ * count as synth.
+ *
+ * With --syncfs the files are made durable the way `ecrsynth synth` makes its own: all written first,
+ * then one syncfs(2) of the output's file system. Not part of the floor either: it shows the floor
+ * with the durability synth gives its output (run_bench.py passes synth's file count here too).
  *
  * Prints nothing on success; exits 1 on a parse or I/O error, 64 on a usage error.
  * Build: cc -O2 -o floor bench/floor.c $(pkg-config --cflags --libs yaml-0.1)
  */
+#define _GNU_SOURCE /* syncfs */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -65,14 +70,18 @@ static int write_all(int fd, const char *buf, size_t n) {
 }
 
 int main(int argc, char **argv) {
-    int sync = 0;
+    int sync = 0, syncfs_at_end = 0;
     if (argc > 1 && strcmp(argv[1], "--fsync") == 0) {
         sync = 1;
         argv++;
         argc--;
+    } else if (argc > 1 && strcmp(argv[1], "--syncfs") == 0) {
+        syncfs_at_end = 1;
+        argv++;
+        argc--;
     }
     if (argc < 4 || argc > 5) {
-        fprintf(stderr, "usage: floor [--fsync] SPEC BYTES OUTDIR [FILE_BYTES]\n");
+        fprintf(stderr, "usage: floor [--fsync | --syncfs] SPEC BYTES OUTDIR [FILE_BYTES]\n");
         return 64;
     }
     unsigned long long total = strtoull(argv[2], NULL, 10);
@@ -121,6 +130,14 @@ int main(int argc, char **argv) {
         }
     }
     free(path);
+    if (syncfs_at_end) {
+        int dir = open(outdir, O_RDONLY | O_DIRECTORY);
+        if (dir < 0 || syncfs(dir) != 0) {
+            fprintf(stderr, "floor: %s: %s\n", outdir, strerror(errno));
+            return 1;
+        }
+        close(dir);
+    }
     /* keep the parse observable so nothing is optimised away */
     return events == 0 ? 1 : 0;
 }

@@ -10,7 +10,9 @@ rules-50.yaml from bench/gen_specs.py):
    many bytes synth writes (the floor writes the same number); one `validate` and one floor run
    under `/usr/bin/time` for their peak RSS;
 2. one hyperfine run over the three commands (and `floor --fsync`, the floor's bytes in as many
-   files as synth writes, each fsync'ed: what durable writes cost, not part of the floor) (--warmup 1,
+   files as synth writes, each fsync'ed: what durable writes cost, not part of the floor; and
+   `floor --syncfs`, the same files made durable as synth makes its own, with one syncfs after
+   writing them all: the floor with synth's durability, shown beside it, not part of it) (--warmup 1,
    --min-runs N, --export-json), with a --prepare that moves the synth and floor output directories
    aside (into a trash folder emptied when the whole benchmark ends) and runs `sync`, so each run
    starts from an empty directory with no earlier output still being written back to disk. A spec
@@ -133,6 +135,7 @@ def main():
     synth_dir = os.path.join(work, "synth")
     floor_dir = os.path.join(work, "floor")
     fsync_dir = os.path.join(work, "floor-fsync")
+    syncfs_dir = os.path.join(work, "floor-syncfs")
 
     cases = [("seed", SEED)]
     cases += [(n, os.path.join(a.specs, f"repos-{n}.yaml")) for n in a.sizes.split(",") if n]
@@ -172,12 +175,15 @@ def main():
             prepares = ["sync",
                         f"sh -c 'mv --backup=numbered -t {trash} {synth_dir} && sync'",
                         f"sh -c 'mv --backup=numbered -t {trash} {floor_dir} && sync'",
-                        f"sh -c 'mv --backup=numbered -t {trash} {fsync_dir} && sync'"]
+                        f"sh -c 'mv --backup=numbered -t {trash} {fsync_dir} && sync'",
+                        f"sh -c 'mv --backup=numbered -t {trash} {syncfs_dir} && sync'"]
             commands = [("validate", f"{a.bin} validate {spec}"),
                         ("synth", f"{a.bin} synth {spec} -o {synth_dir}"),
                         ("floor", f"{a.floor} {spec} {nbytes} {floor_dir}"),
-                        ("floor-fsync", f"{a.floor} --fsync {spec} {nbytes} {fsync_dir} {-(-nbytes // nfiles)}")]
+                        ("floor-fsync", f"{a.floor} --fsync {spec} {nbytes} {fsync_dir} {-(-nbytes // nfiles)}"),
+                        ("floor-syncfs", f"{a.floor} --syncfs {spec} {nbytes} {syncfs_dir} {-(-nbytes // nfiles)}")]
             os.makedirs(fsync_dir, exist_ok=True)
+            os.makedirs(syncfs_dir, exist_ok=True)
             print(f"\n== {label}: {os.path.relpath(spec, ROOT)} "
                   f"({os.path.getsize(spec):,} bytes in, {nbytes:,} bytes in {nfiles} files out"
                   f"{f'; {rounds} rounds' if rounds > 1 else ''})", flush=True)
@@ -187,6 +193,7 @@ def main():
                 "out_bytes": nbytes, "out_files": nfiles,
                 "validate_ms": median_ms(res["validate"]), "synth_ms": median_ms(res["synth"]),
                 "floor_ms": median_ms(res["floor"]), "floor_fsync_ms": median_ms(res["floor-fsync"]),
+                "floor_syncfs_ms": median_ms(res["floor-syncfs"]),
                 "synth_cpu_ms": (res["synth"]["user"] + res["synth"]["system"]) * 1000,
                 "floor_cpu_ms": (res["floor"]["user"] + res["floor"]["system"]) * 1000,
                 "runs": {k: len(v["times"]) for k, v in res.items()},
@@ -210,14 +217,15 @@ def main():
 
     by = {r["case"]: r for r in rows}
     lines = ["| spec | in KB | out files / MB | validate ms | synth ms | floor ms | synth/floor "
-             "| synth peak RSS MB | validate peak RSS MB | floor+fsync ms | outputs deleted: synth / floor ms |",
-             "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+             "| synth peak RSS MB | validate peak RSS MB | floor+fsync ms | floor+syncfs ms (synth/it) | outputs deleted: synth / floor ms |",
+             "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
     for r in rows:
         names = {"seed": "seed (Fixtures/example)", "rules-50": "1 repo, 50 rules"}
         name = names[r["case"]] if r["case"] in names else f"{int(r['case']):,} repo" + ("s" if r["case"] != "1" else "")
         lines.append(f"| {name} | {r['spec_bytes'] / 1024:,.1f} | {r['out_files']} / {r['out_bytes'] / 1e6:.2f} "
                      f"| {fmt_ms(r['validate_ms'])} | {fmt_ms(r['synth_ms'])} | {fmt_ms(r['floor_ms'])} "
                      f"| {r['synth_ms'] / r['floor_ms']:.1f}x | {r['synth_rss_mb']:.1f} | {r['validate_rss_mb']:.1f} | {fmt_ms(r['floor_fsync_ms'])} "
+                     f"| {fmt_ms(r['floor_syncfs_ms'])} ({r['synth_ms'] / r['floor_syncfs_ms']:.1f}x) "
                      f"| {fmt_ms(r['synth_deleted_ms'])} / {fmt_ms(r['floor_deleted_ms'])} ({r['synth_deleted_ms'] / r['floor_deleted_ms']:.1f}x) |")
 
     checks = []
@@ -238,8 +246,10 @@ def main():
               big["synth_rss_mb"] < 200)
         ratio = big["synth_ms"] / big["floor_ms"]
         ratio_deleted = big["synth_deleted_ms"] / big["floor_deleted_ms"]
-        check("synth of 10,000 repositories within 3x the floor", f"{ratio:.1f}x (outputs deleted: {ratio_deleted:.1f}x)",
-              max(ratio, ratio_deleted) <= 3)
+        # Judged against the floor itself; the floor with synth's durability is shown beside it.
+        check("synth of 10,000 repositories within 3x the floor",
+              f"{ratio:.1f}x (outputs deleted: {ratio_deleted:.1f}x; floor+syncfs: "
+              f"{big['synth_ms'] / big['floor_syncfs_ms']:.1f}x)", max(ratio, ratio_deleted) <= 3)
     if big and mid:
         lin = big["synth_ms"] / mid["synth_ms"]
         check("synth: 10,000 takes at most 11x 1,000", f"{lin:.1f}x", lin <= 11)
