@@ -185,21 +185,50 @@ struct LifecycleDecoder {
             return nil
         }
         // Bytes: digits, spaces, then the unit, with spaces around the whole.
-        var text = Substring(s).utf8[...]
-        while text.first == 0x20 { text = text.dropFirst() }
-        while text.last == 0x20 { text = text.dropLast() }
-        var digits = text.prefix { $0 >= 0x30 && $0 <= 0x39 }
-        var unit = text.dropFirst(digits.count)
-        while unit.first == 0x20 { unit = unit.dropFirst() }
-        if digits.isEmpty || !(unit.elementsEqual("d".utf8) || unit.elementsEqual("day".utf8) || unit.elementsEqual("days".utf8)) {
+        switch Self.parseDays(s) {
+        case .notDays:
             findings.error("'\(key)' must be a whole number of days, got '\(s)'; \(howTo)", at: v.mark)
             return nil
-        }
-        while digits.count > 1, digits.first == 0x30 { digits = digits.dropFirst() }
-        guard let n = Int(Substring(digits)), n >= 1 else {
+        case .tooSmallOrLarge:
             findings.error("'\(key)' must be at least 1 day, got '\(s)'", at: v.mark)
             return nil
+        case .days(let n):
+            return n
         }
-        return n
+    }
+
+    enum DaysText: Equatable {
+        case days(Int)
+        /// Not digits and a unit of days.
+        case notDays
+        /// Zero days, or more than an `Int` holds.
+        case tooSmallOrLarge
+    }
+
+    /// `30d`, `30 day`, `30 days` (spaces around the whole and before the unit), read in one pass
+    /// over the bytes.
+    static func parseDays(_ s: String) -> DaysText {
+        var text = s
+        return text.withUTF8 { b -> DaysText in
+            var start = 0, end = b.count
+            while start < end, b[start] == 0x20 { start += 1 }
+            while end > start, b[end - 1] == 0x20 { end -= 1 }
+            var i = start
+            var n = 0, overflow = false
+            while i < end, b[i] >= 0x30, b[i] <= 0x39 {
+                let (times10, o1) = n.multipliedReportingOverflow(by: 10)
+                let (sum, o2) = times10.addingReportingOverflow(Int(b[i] - 0x30))
+                overflow = overflow || o1 || o2
+                n = sum
+                i += 1
+            }
+            let digits = i - start
+            while i < end, b[i] == 0x20 { i += 1 }
+            let unit = UnsafeBufferPointer(rebasing: b[i..<end])
+            let isUnit = unit.elementsEqual("d".utf8) || unit.elementsEqual("day".utf8) || unit.elementsEqual("days".utf8)
+            guard digits > 0, isUnit else { return .notDays }
+            guard !overflow, n >= 1 else { return .tooSmallOrLarge }
+            return .days(n)
+        }
     }
 }

@@ -363,3 +363,35 @@ private let head = """
         }
     }
 }
+
+@Suite struct DaysTextTests {
+    /// Durations read in one pass over the bytes give what reading them through the string's views
+    /// gave, for random texts of digits, spaces, units and other characters.
+    @Test func readsAsTheViewsDid() {
+        func reference(_ s: String) -> LifecycleDecoder.DaysText {
+            var text = Substring(s).utf8[...]
+            while text.first == 0x20 { text = text.dropFirst() }
+            while text.last == 0x20 { text = text.dropLast() }
+            var digits = text.prefix { $0 >= 0x30 && $0 <= 0x39 }
+            var unit = text.dropFirst(digits.count)
+            while unit.first == 0x20 { unit = unit.dropFirst() }
+            if digits.isEmpty || !(unit.elementsEqual("d".utf8) || unit.elementsEqual("day".utf8) || unit.elementsEqual("days".utf8)) {
+                return .notDays
+            }
+            while digits.count > 1, digits.first == 0x30 { digits = digits.dropFirst() }
+            guard let n = Int(Substring(digits)), n >= 1 else { return .tooSmallOrLarge }
+            return .days(n)
+        }
+        #expect(LifecycleDecoder.parseDays(" 30 days ") == .days(30))
+        #expect(LifecycleDecoder.parseDays("007d") == .days(7))
+        #expect(LifecycleDecoder.parseDays("0 day") == .tooSmallOrLarge)
+        #expect(LifecycleDecoder.parseDays("99999999999999999999d") == .tooSmallOrLarge)
+        #expect(LifecycleDecoder.parseDays("30 weeks") == .notDays)
+        var rng = SystemRandomNumberGenerator()
+        let pieces = ["0", "1", "9", "12", " ", "d", "day", "days", "s", "é", "\t", "99999999999"]
+        for _ in 0..<3_000 {
+            let text = (0..<Int.random(in: 0...6, using: &rng)).map { _ in pieces.randomElement(using: &rng)! }.joined()
+            #expect(LifecycleDecoder.parseDays(text) == reference(text), "\(text.debugDescription)")
+        }
+    }
+}
