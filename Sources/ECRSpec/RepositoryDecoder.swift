@@ -397,12 +397,16 @@ func parseTarget(_ arn: String) -> TargetARN? {
     // Read in bytes: the fields are cut at the first five colons, and only those kept become strings.
     var text = arn
     return text.withUTF8 { b -> TargetARN? in
-        var colons: [Int] = []
-        colons.reserveCapacity(5)
-        for i in b.indices where b[i] == UInt8(ascii: ":") {
-            colons.append(i)
-            if colons.count == 5 { break }
+        /// The offsets of the first `limit` colons of `bytes`.
+        func colonOffsets(_ bytes: UnsafeBufferPointer<UInt8>, limit: Int) -> [Int] {
+            var offsets: [Int] = []
+            for i in bytes.indices where bytes[i] == UInt8(ascii: ":") {
+                if offsets.count == limit { break }
+                offsets.append(i)
+            }
+            return offsets
         }
+        let colons = colonOffsets(b, limit: 5)
         guard colons.count == 5 else { return nil }
         func slice(_ from: Int, _ to: Int) -> UnsafeBufferPointer<UInt8> { UnsafeBufferPointer(rebasing: b[from..<to]) }
         func string(_ bytes: UnsafeBufferPointer<UInt8>) -> String { String(decoding: bytes, as: UTF8.self) }
@@ -431,8 +435,7 @@ func parseTarget(_ arn: String) -> TargetARN? {
         }
         if equals(service, "lambda") {
             // function:NAME or function:NAME:QUALIFIER
-            var cuts: [Int] = []
-            for i in rest.indices where rest[i] == UInt8(ascii: ":") { cuts.append(i) }
+            let cuts = colonOffsets(rest, limit: 3)
             guard cuts.count == 1 || cuts.count == 2, equals(UnsafeBufferPointer(rebasing: rest[..<cuts[0]]), "function") else {
                 return nil
             }

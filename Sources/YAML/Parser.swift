@@ -89,7 +89,7 @@ private struct Composer {
         static let searchLimit = 16
 
         /// Where the text key `text` was first written in this mapping (merge keys aside). Mutating
-        /// only so that calling it on the open frame reads it in place.
+        /// only so that calling it on an element of the frame stack reads the frame in place.
         mutating func mark(ofKey text: String) -> Mark? {
             if let seenKeys { return seenKeys[text] }
             for p in pairs where p.key.scalar == text && !Composer.isMergeKey(p.key) { return p.key.mark }
@@ -107,12 +107,7 @@ private struct Composer {
         }
     }
 
-    /// The innermost open collection (when `depth` > 0), kept apart from the ones around it in
-    /// `outer` (outermost first): the composer works on it at nearly every event, and a stored
-    /// property is reached without the bounds and sharing checks of an array element.
-    var current = Frame(mark: .start, anchor: nil, tag: nil, isMapping: false)
-    var outer: [Frame] = []
-    var depth = 0
+    var stack: [Frame] = []
     var anchors: [String: (node: Node, weight: Int)] = [:]
     var problems: [YAMLProblem] = []
     var expanded = 0
@@ -192,7 +187,7 @@ private struct Composer {
             }
             return add(node, weight: 1, anchor: s.anchor.map { String(cString: $0) })
         case YAML_SEQUENCE_START_EVENT, YAML_MAPPING_START_EVENT:
-            if depth >= limits.maxDepth {
+            if stack.count >= limits.maxDepth {
                 return YAMLProblem("nesting is deeper than \(limits.maxDepth) levels", at: mark)
             }
             let isMapping = event.type == YAML_MAPPING_START_EVENT
@@ -206,15 +201,10 @@ private struct Composer {
                 tag = event.data.sequence_start.tag
             }
             expanded += 1
-            var frame = Frame(mark: mark, anchor: anchor.map { String(cString: $0) },
-                              tag: tag.map { String(cString: $0) }, isMapping: isMapping)
-            swap(&frame, &current)
-            if depth > 0 { outer.append(frame) }
-            depth += 1
+            stack.append(Frame(mark: mark, anchor: anchor.map { String(cString: $0) },
+                               tag: tag.map { String(cString: $0) }, isMapping: isMapping))
         case YAML_SEQUENCE_END_EVENT, YAML_MAPPING_END_EVENT:
-            var frame = outer.popLast() ?? Frame(mark: .start, anchor: nil, tag: nil, isMapping: false)
-            swap(&frame, &current)
-            depth -= 1
+            let frame = stack.removeLast()
             let node: Node
             if frame.isMapping {
                 node = Node(.mapping(merged(frame)), mark: frame.mark, tag: frame.tag)
@@ -232,44 +222,45 @@ private struct Composer {
     /// `node` is taken over, not copied: the composer builds each node to hand it on here.
     mutating func add(_ node: consuming Node, weight: Int, anchor: String?) -> YAMLProblem? {
         if let anchor { anchors[anchor] = (copy node, weight) }
-        guard depth > 0 else {
+        guard !stack.isEmpty else {
             root = node
             return nil
         }
-        current.weight += weight
-        if !current.isMapping {
-            if let observer, depth == 2, outer[0].isMapping, let key = outer[0].pendingKey?.scalar {
-                current.items.append(copy node)
-                observer.rootSequenceItem(key: key, sequence: current.mark, index: current.items.count - 1, item: node)
+        let top = stack.count - 1
+        stack[top].weight += weight
+        if !stack[top].isMapping {
+            if let observer, top == 1, stack[0].isMapping, let key = stack[0].pendingKey?.scalar {
+                stack[top].items.append(copy node)
+                observer.rootSequenceItem(key: key, sequence: stack[1].mark, index: stack[1].items.count - 1, item: node)
             } else {
-                current.items.append(node)
+                stack[top].items.append(node)
             }
             return nil
         }
-        guard let key = current.pendingKey.take() else {
-            current.pendingKey = node
+        guard let key = stack[top].pendingKey.take() else {
+            stack[top].pendingKey = node
             return nil
         }
         let isMerge = Composer.isMergeKey(key)
-        if isMerge { current.hasMergeKey = true }
+        if isMerge { stack[top].hasMergeKey = true }
         let text = isMerge ? nil : key.scalar
         if let text {
-            if let first = current.mark(ofKey: text) {
+            if let first = stack[top].mark(ofKey: text) {
                 problems.append(YAMLProblem(
                     "duplicate key '\(text)'", at: key.mark,
                     note: .init(message: "'\(text)' first defined here", mark: first)))
                 return nil
             }
-            current.seenKeys?[text] = key.mark
+            stack[top].seenKeys?[text] = key.mark
         }
-        if let observer, depth == 1, let text {
-            current.pairs.append(Pair(key: key, value: copy node))
+        if let observer, top == 0, let text {
+            stack[top].pairs.append(Pair(key: key, value: copy node))
             observer.rootValue(key: text, value: node)
         } else {
-            current.pairs.append(Pair(key: key, value: node))
+            stack[top].pairs.append(Pair(key: key, value: node))
         }
-        if current.seenKeys == nil, current.pairs.count > Frame.searchLimit {
-            current.seenKeys = current.keyMarks()
+        if stack[top].seenKeys == nil, stack[top].pairs.count > Frame.searchLimit {
+            stack[top].seenKeys = stack[top].keyMarks()
         }
         return nil
     }

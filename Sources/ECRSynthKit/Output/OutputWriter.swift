@@ -17,7 +17,7 @@ public struct OutputFile: Sendable, Equatable {
     public var path: String
     /// The content in pieces, one after the other: a template is assembled from the repositories'
     /// pre-rendered pieces without copying them.
-    public private(set) var chunks: [[UInt8]]
+    public let chunks: [[UInt8]]
     /// The SHA-256 of the content in hex, as the manifest lists it. Taken when the file is made, so
     /// files made in parallel are hashed in parallel.
     public let sha256: String

@@ -6,10 +6,11 @@ import Foundation
 enum Collation {
     /// ICU root order of the printable ASCII characters that are not letters or digits.
     private static let punctuation = Array(" _-,;:!?.'\"()[]{}@*/\\&#%`^+<=>|~$".unicodeScalars)
-    private static let punctuationRank: [UInt32: Int] = {
-        var m: [UInt32: Int] = [:]
-        for (i, u) in punctuation.enumerated() { m[u.value] = i }
-        return m
+    /// The rank of each ASCII code in `punctuation` (-1: not punctuation).
+    private static let punctuationRank: [Int] = {
+        var table = [Int](repeating: -1, count: 128)
+        for (i, u) in punctuation.enumerated() { table[Int(u.value)] = i }
+        return table
     }()
 
     struct Key: Equatable {
@@ -18,59 +19,23 @@ enum Collation {
         var tertiary: [Int] = []
     }
 
-    /// `punctuationRank` as a table of the 128 ASCII codes (-1: not punctuation).
-    private static let asciiPunctuationRank: [Int] = {
-        var table = [Int](repeating: -1, count: 128)
-        for (i, u) in punctuation.enumerated() { table[Int(u.value)] = i }
-        return table
-    }()
-
     static func key(_ s: String) -> Key {
+        // ASCII text (nearly all keys) is its own canonical decomposition and is read byte by byte;
+        // only other text is decomposed (which is slow).
+        guard s.utf8.allSatisfy({ $0 < 0x80 }) else { return scalarKey(s.decomposedStringWithCanonicalMapping) }
         var k = Key()
-        // ASCII text (nearly all keys) is its own canonical decomposition and is read byte by byte
-        // with a table; only other text is decomposed (which is slow).
-        if s.utf8.allSatisfy({ $0 < 0x80 }) {
-            k.primary.reserveCapacity(s.utf8.count)
-            k.tertiary.reserveCapacity(s.utf8.count)
-            for b in s.utf8 {
-                let rank = asciiPunctuationRank[Int(b)]
-                if rank >= 0 {
-                    k.primary.append(rank)
-                    k.tertiary.append(0)
-                } else if b >= 0x30 && b <= 0x39 {
-                    k.primary.append(1000 + Int(b - 0x30))
-                } else if b >= 0x61 && b <= 0x7A {
-                    k.primary.append(2000 + Int(b - 0x61) * 2)
-                    k.tertiary.append(0)
-                } else if b >= 0x41 && b <= 0x5A {
-                    k.primary.append(2000 + Int(b - 0x41) * 2)
-                    k.tertiary.append(1)
-                } else {
-                    // Control characters: ordered by code, no case.
-                    k.primary.append(100_000 + Int(b))
-                    k.tertiary.append(0)
-                }
-            }
-            return k
-        }
-        return scalarKey(s.decomposedStringWithCanonicalMapping)
+        k.primary.reserveCapacity(s.utf8.count)
+        k.tertiary.reserveCapacity(s.utf8.count)
+        for b in s.utf8 { add(ascii: b, to: &k) }
+        return k
     }
 
     /// The key of text already in canonical decomposition, read scalar by scalar.
     static func scalarKey(_ text: String) -> Key {
         var k = Key()
         for u in text.unicodeScalars {
-            if let r = punctuationRank[u.value] {
-                k.primary.append(r)
-                k.tertiary.append(0)
-            } else if ("0"..."9").contains(u) {
-                k.primary.append(1000 + Int(u.value - 48))
-            } else if ("a"..."z").contains(u) {
-                k.primary.append(2000 + Int(u.value - 97) * 2)
-                k.tertiary.append(0)
-            } else if ("A"..."Z").contains(u) {
-                k.primary.append(2000 + Int(u.value - 65) * 2)
-                k.tertiary.append(1)
+            if u.isASCII {
+                add(ascii: UInt8(u.value), to: &k)
             } else if u.properties.generalCategory == .nonspacingMark {
                 k.secondary.append(Int(u.value))
             } else {
@@ -79,6 +44,28 @@ enum Collation {
             }
         }
         return k
+    }
+
+    /// An ASCII character's weights: punctuation, then digits, then letters (lower case first), then
+    /// control characters by code.
+    @inline(__always)
+    private static func add(ascii b: UInt8, to k: inout Key) {
+        let rank = punctuationRank[Int(b)]
+        if rank >= 0 {
+            k.primary.append(rank)
+            k.tertiary.append(0)
+        } else if b >= 0x30 && b <= 0x39 {
+            k.primary.append(1000 + Int(b - 0x30))
+        } else if b >= 0x61 && b <= 0x7A {
+            k.primary.append(2000 + Int(b - 0x61) * 2)
+            k.tertiary.append(0)
+        } else if b >= 0x41 && b <= 0x5A {
+            k.primary.append(2000 + Int(b - 0x41) * 2)
+            k.tertiary.append(1)
+        } else {
+            k.primary.append(100_000 + Int(b))
+            k.tertiary.append(0)
+        }
     }
 
     static func precedes(_ a: String, _ b: String) -> Bool {

@@ -136,7 +136,7 @@ public enum JSONWriter {
 
     /// Writes `bytes` in quotes, escaped. The text is copied eight bytes at a time while it is checked,
     /// straight into room for all of it: most strings need no escape and are done in that one pass.
-    /// At the first byte that needs one, the rest goes through `escapeRuns`.
+    /// At the first byte that needs one, the rest goes through `escapeRest`.
     @inline(__always)
     private static func escapeQuoted(_ bytes: UnsafeBufferPointer<UInt8>, into out: ByteSink) {
         let n = bytes.count
@@ -151,7 +151,7 @@ public enum JSONWriter {
             var i = 0
             while n - i >= 8 {
                 let w = UnsafeRawPointer(src + i).loadUnaligned(as: UInt64.self)
-                if escapeBits(w) != 0 { break }
+                if needsEscape(w) { break }
                 UnsafeMutableRawPointer(dst + 1 + i).storeBytes(of: w, as: UInt64.self)
                 i += 8
             }
@@ -167,14 +167,14 @@ public enum JSONWriter {
             return 1 + i
         }
         if clean < n {
-            escapeRuns(UnsafeBufferPointer(rebasing: bytes[clean...]), into: out)
+            escapeRest(UnsafeBufferPointer(rebasing: bytes[clean...]), into: out)
             out.append(UInt8(ascii: "\""))
         }
     }
 
     /// Appends `bytes` escaped, byte by byte into room for the worst case (every byte written as
     /// `\u00XX`): a string that needs one escape (such as an embedded policy) usually needs many.
-    private static func escapeRuns(_ bytes: UnsafeBufferPointer<UInt8>, into out: ByteSink) {
+    private static func escapeRest(_ bytes: UnsafeBufferPointer<UInt8>, into out: ByteSink) {
         guard let base = bytes.baseAddress else { return }
         let end = bytes.count
         out.write(upTo: 6 * end) { dst in
@@ -227,17 +227,16 @@ public enum JSONWriter {
     }
 }
 
-/// The high bit of each byte of `w` that is a control character, `"` or `\` (bit tricks: a byte below
-/// 0x20, or equal to one of the two once XORed to zero, sets its high bit). Borrows can set the bit of
-/// a later byte too, never of an earlier one, so the lowest bit set is exact.
+/// Whether any byte of `w` is a control character, `"` or `\` (bit tricks: a byte below 0x20, or
+/// equal to one of the two once XORed to zero, sets its high bit in the result).
 @inline(__always)
-private func escapeBits(_ w: UInt64) -> UInt64 {
+private func needsEscape(_ w: UInt64) -> Bool {
     let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
     let control = (w &- ones &* 0x20) & ~w & highs
     let q = w ^ (ones &* 0x22), b = w ^ (ones &* 0x5C)
     let quote = (q &- ones) & ~q & highs
     let backslash = (b &- ones) & ~b & highs
-    return control | quote | backslash
+    return control | quote | backslash != 0
 }
 
 /// Building JSON objects in a fixed key order.

@@ -293,23 +293,17 @@ public enum TemplateRenderer {
 
     static func writeOutputs<S: JSONSink>(_ r: RepositoryPlan, to s: inout S) {
         let base = LogicalID.alphanumeric(r.id)
-        s.key(string: base + "Name")
-        s.object {
-            $0.member("Description", "Name of repository " + r.id)
-            $0.key("Value")
-            $0.ref(r.logicalID)
+        /// One output: a `Ref` of the repository, or its `attribute`.
+        func output(_ suffix: String, _ description: String, attribute: StaticString?) {
+            s.key(string: base + suffix)
+            s.object {
+                $0.member("Description", description + r.id)
+                $0.key("Value")
+                if let attribute { $0.getAtt(r.logicalID, attribute) } else { $0.ref(r.logicalID) }
+            }
         }
-        s.key(string: base + "Arn")
-        s.object {
-            $0.member("Description", "ARN of repository " + r.id)
-            $0.key("Value")
-            $0.getAtt(r.logicalID, "Arn")
-        }
-        s.key(string: base + "Uri")
-        s.object {
-            $0.member("Description", "URI of repository " + r.id)
-            $0.key("Value")
-            $0.getAtt(r.logicalID, "RepositoryUri")
-        }
+        output("Name", "Name of repository ", attribute: nil)
+        output("Arn", "ARN of repository ", attribute: "Arn")
+        output("Uri", "URI of repository ", attribute: "RepositoryUri")
     }
 }
