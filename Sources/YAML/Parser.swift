@@ -71,14 +71,16 @@ private struct Composer {
     let input: UnsafeBufferPointer<UInt8>
     var observer: (any ParseObserver)?
 
-    /// A collection being built.
+    /// A collection being built. Its finished elements wait on the composer's scratch stacks
+    /// (`pairScratch` or `itemScratch`, from `start` on) and move into one array of their exact size
+    /// when it ends: one allocation per collection instead of one per doubling.
     struct Frame {
         var mark: Mark
         var anchor: String?
         var tag: String?
         var isMapping: Bool
-        var items: [Node] = []
-        var pairs: [Pair] = []
+        /// Where this collection's elements begin on its scratch stack.
+        var start: Int
         var pendingKey: Node?
         /// Whether a merge key ('<<') is among the pairs.
         var hasMergeKey = false
@@ -87,25 +89,11 @@ private struct Composer {
         var weight = 1
 
         static let searchLimit = 16
-
-        /// Where the text key `text` was first written in this mapping (merge keys aside). Mutating
-        /// only so that calling it on an element of the frame stack reads the frame in place.
-        mutating func mark(ofKey text: String) -> Mark? {
-            if let seenKeys { return seenKeys[text] }
-            for p in pairs where p.key.scalar == text && !Composer.isMergeKey(p.key) { return p.key.mark }
-            return nil
-        }
-
-        /// Every text key and where it was first written (merge keys aside).
-        func keyMarks() -> [String: Mark] {
-            if let seenKeys { return seenKeys }
-            var marks: [String: Mark] = [:]
-            for p in pairs {
-                if let text = p.key.scalar, !Composer.isMergeKey(p.key), marks[text] == nil { marks[text] = p.key.mark }
-            }
-            return marks
-        }
     }
+
+    /// Elements of open collections, innermost last (collections close in the reverse order they open).
+    var pairScratch = Scratch<Pair>()
+    var itemScratch = Scratch<Node>()
 
     var stack: [Frame] = []
     var anchors: [String: (node: Node, weight: Int)] = [:]
@@ -120,6 +108,10 @@ private struct Composer {
     }
 
     mutating func run() -> Result<Node?, YAMLError> {
+        defer {
+            pairScratch.release()
+            itemScratch.release()
+        }
         var parser = yaml_parser_t()
         guard yaml_parser_initialize(&parser) == 1 else {
             return .failure(YAMLError([YAMLProblem("out of memory while starting the YAML parser", at: .start)]))
@@ -202,14 +194,16 @@ private struct Composer {
             }
             expanded += 1
             stack.append(Frame(mark: mark, anchor: anchor.map { String(cString: $0) },
-                               tag: tag.map { String(cString: $0) }, isMapping: isMapping))
+                               tag: tag.map { String(cString: $0) }, isMapping: isMapping,
+                               start: isMapping ? pairScratch.count : itemScratch.count))
         case YAML_SEQUENCE_END_EVENT, YAML_MAPPING_END_EVENT:
             let frame = stack.removeLast()
             let node: Node
             if frame.isMapping {
-                node = Node(.mapping(merged(frame)), mark: frame.mark, tag: frame.tag)
+                let pairs = pairScratch.take(from: frame.start)
+                node = Node(.mapping(frame.hasMergeKey ? merged(pairs) : pairs), mark: frame.mark, tag: frame.tag)
             } else {
-                node = Node(.sequence(frame.items), mark: frame.mark, tag: frame.tag)
+                node = Node(.sequence(itemScratch.take(from: frame.start)), mark: frame.mark, tag: frame.tag)
             }
             return add(node, weight: frame.weight, anchor: frame.anchor)
         default:
@@ -230,10 +224,10 @@ private struct Composer {
         stack[top].weight += weight
         if !stack[top].isMapping {
             if let observer, top == 1, stack[0].isMapping, let key = stack[0].pendingKey?.scalar {
-                stack[top].items.append(copy node)
-                observer.rootSequenceItem(key: key, sequence: stack[1].mark, index: stack[1].items.count - 1, item: node)
+                itemScratch.append(copy node)
+                observer.rootSequenceItem(key: key, sequence: stack[1].mark, index: itemScratch.count - 1 - stack[1].start, item: node)
             } else {
-                stack[top].items.append(node)
+                itemScratch.append(node)
             }
             return nil
         }
@@ -245,7 +239,7 @@ private struct Composer {
         if isMerge { stack[top].hasMergeKey = true }
         let text = isMerge ? nil : key.scalar
         if let text {
-            if let first = stack[top].mark(ofKey: text) {
+            if let first = mark(ofKey: text, inFrame: top) {
                 problems.append(YAMLProblem(
                     "duplicate key '\(text)'", at: key.mark,
                     note: .init(message: "'\(text)' first defined here", mark: first)))
@@ -254,15 +248,33 @@ private struct Composer {
             stack[top].seenKeys?[text] = key.mark
         }
         if let observer, top == 0, let text {
-            stack[top].pairs.append(Pair(key: key, value: copy node))
+            pairScratch.append(Pair(key: key, value: copy node))
             observer.rootValue(key: text, value: node)
         } else {
-            stack[top].pairs.append(Pair(key: key, value: node))
+            pairScratch.append(Pair(key: key, value: node))
         }
-        if stack[top].seenKeys == nil, stack[top].pairs.count > Frame.searchLimit {
-            stack[top].seenKeys = stack[top].keyMarks()
+        if stack[top].seenKeys == nil, pairScratch.count - stack[top].start > Frame.searchLimit {
+            stack[top].seenKeys = Composer.keyMarks(pairScratch.elements(from: stack[top].start))
         }
         return nil
+    }
+
+    /// Where the text key `text` was first written in the open mapping `stack[i]` (merge keys aside).
+    func mark(ofKey text: String, inFrame i: Int) -> Mark? {
+        if stack[i].seenKeys != nil { return stack[i].seenKeys![text] }
+        for p in pairScratch.elements(from: stack[i].start) where p.key.scalar == text && !Composer.isMergeKey(p.key) {
+            return p.key.mark
+        }
+        return nil
+    }
+
+    /// Every text key and where it was first written (merge keys aside).
+    static func keyMarks(_ pairs: UnsafeBufferPointer<Pair>) -> [String: Mark] {
+        var marks: [String: Mark] = [:]
+        for p in pairs {
+            if let text = p.key.scalar, !Composer.isMergeKey(p.key), marks[text] == nil { marks[text] = p.key.mark }
+        }
+        return marks
     }
 
     static func isMergeKey(_ key: Node) -> Bool {
@@ -271,12 +283,11 @@ private struct Composer {
     }
 
     /// Applies merge keys: explicit keys win, then earlier merge sources over later ones.
-    mutating func merged(_ frame: Frame) -> [Pair] {
-        guard frame.hasMergeKey else { return frame.pairs }
+    mutating func merged(_ pairs: [Pair]) -> [Pair] {
         var result: [Pair] = []
-        var present = frame.keyMarks()
+        var present = pairs.withUnsafeBufferPointer(Composer.keyMarks)
         var sources: [Node] = []
-        for pair in frame.pairs {
+        for pair in pairs {
             if Composer.isMergeKey(pair.key) {
                 switch pair.value.kind {
                 case .mapping: sources.append(pair.value)
@@ -377,6 +388,59 @@ private struct Composer {
             i += 1
         }
         return Mark(line: line, column: column)
+    }
+}
+
+/// A stack of values on one malloc'd buffer, for the elements of the collections being composed.
+/// Elements leave it moved, not copied, so they are neither retained nor released on the way.
+struct Scratch<Element> {
+    private var base: UnsafeMutablePointer<Element>?
+    private var capacity = 0
+    private(set) var count = 0
+
+    mutating func append(_ element: consuming Element) {
+        if count == capacity { grow() }
+        (base! + count).initialize(to: element)
+        count += 1
+    }
+
+    /// The elements from `start` on, in place (valid until the next change).
+    func elements(from start: Int) -> UnsafeBufferPointer<Element> {
+        UnsafeBufferPointer(start: base.map { $0 + start }, count: count - start)
+    }
+
+    /// The elements from `start` on, moved into an array of their exact size.
+    mutating func take(from start: Int) -> [Element] {
+        let n = count - start
+        guard n > 0, let base else { return [] }
+        // Made by reserveCapacity and append rather than Array(unsafeUninitializedCapacity:), whose
+        // generic entry point looks up the array's type on every call.
+        var elements: [Element] = []
+        elements.reserveCapacity(n)
+        for i in start..<count { elements.append((base + i).move()) }
+        count = start
+        return elements
+    }
+
+    private mutating func grow() {
+        let newCapacity = max(64, capacity * 2)
+        let bigger = UnsafeMutablePointer<Element>.allocate(capacity: newCapacity)
+        if let base {
+            bigger.moveInitialize(from: base, count: count)
+            base.deallocate()
+        }
+        base = bigger
+        capacity = newCapacity
+    }
+
+    /// Frees the buffer and whatever is still on it (after a failed parse).
+    mutating func release() {
+        guard let base else { return }
+        base.deinitialize(count: count)
+        base.deallocate()
+        self.base = nil
+        capacity = 0
+        count = 0
     }
 }
 
