@@ -62,11 +62,13 @@ struct LifecycleDecoder {
         let explicitStatus = f.enumeration("tagStatus", TagStatus.self)
         let prefixes = f.stringList("tagPrefixList")
         let patterns = f.stringList("tagPatternList")
+        // Which keys are written, looked up once.
+        let hasPrefixes = f.has("tagPrefixList"), hasPatterns = f.has("tagPatternList")
         var ok = !(f.has("rulePriority") && priority == nil) && !(f.has("tagStatus") && explicitStatus == nil)
-            && !(f.has("tagPrefixList") && prefixes == nil) && !(f.has("tagPatternList") && patterns == nil)
+            && !(hasPrefixes && prefixes == nil) && !(hasPatterns && patterns == nil)
 
         // 1. The CDK's default: tagged when a tag list is present (even an empty one), else any.
-        let status = explicitStatus ?? (f.has("tagPrefixList") || f.has("tagPatternList") ? .tagged : .any)
+        let status = explicitStatus ?? (hasPrefixes || hasPatterns ? .tagged : .any)
         let prefixList = prefixes?.map(\.value)
         let patternList = patterns?.map(\.value)
         // 2.
@@ -76,42 +78,49 @@ struct LifecycleDecoder {
             ok = false
         }
         // 3.
-        if status != .tagged, let key = ["tagPrefixList", "tagPatternList"].first(where: { f.has($0) }) {
+        if status != .tagged, let key = hasPrefixes ? "tagPrefixList" : hasPatterns ? "tagPatternList" : nil {
             findings.error("'\(key)' can only be given with tagStatus 'tagged', not '\(status.rawValue)'", at: f.keyMark(key)!)
             ok = false
         }
         // 4.
-        if f.has("tagPrefixList"), f.has("tagPatternList") {
+        if hasPrefixes, hasPatterns {
             findings.error("a rule takes 'tagPrefixList' or 'tagPatternList', not both", at: f.keyMark("tagPatternList")!,
                            notes: [.init("'tagPrefixList' is here", at: f.keyMark("tagPrefixList")!)])
             ok = false
         }
         // 5.
         for p in patterns ?? [] {
-            let stars = p.value.utf8.filter { $0 == UInt8(ascii: "*") }.count
+            let stars = p.value.utf8.reduce(0) { $1 == UInt8(ascii: "*") ? $0 + 1 : $0 }
             if stars > 4 {
                 findings.error("tag pattern '\(p.value)' has \(stars) wildcards (*); ECR allows at most 4", at: p.mark)
                 ok = false
             }
         }
-        for p in (prefixes ?? []) + (patterns ?? []) where p.value.isEmpty {
+        for p in (prefixes ?? []) where p.value.isEmpty {
             findings.error("a tag prefix or pattern must not be empty", at: p.mark)
             ok = false
         }
-        // 6. exactly one limit
-        let given = Self.limitKeys.filter { f.has($0) }
+        for p in (patterns ?? []) where p.value.isEmpty {
+            findings.error("a tag prefix or pattern must not be empty", at: p.mark)
+            ok = false
+        }
+        // 6. exactly one limit: the first two of the limit keys written, and how many there are.
+        var given: (first: String?, second: String?, count: Int) = (nil, nil, 0)
+        for key in Self.limitKeys where f.has(key) {
+            if given.count == 0 { given.first = key } else if given.count == 1 { given.second = key }
+            given.count += 1
+        }
         var limit: LifecycleLimit?
-        if given.isEmpty {
+        if given.count == 0 {
             findings.error(
                 "a lifecycle rule needs one of 'maxImageCount', 'maxImageAge', 'maxTimeSinceLastPull' or 'maxTimeInArchive'",
                 at: node.mark)
             ok = false
-        } else if given.count > 1 {
-            findings.error("a lifecycle rule takes exactly one limit; found '\(given[0])' and '\(given[1])'",
-                           at: f.keyMark(given[1])!, notes: [.init("'\(given[0])' is here", at: f.keyMark(given[0])!)])
+        } else if let first = given.first, let second = given.second {
+            findings.error("a lifecycle rule takes exactly one limit; found '\(first)' and '\(second)'",
+                           at: f.keyMark(second)!, notes: [.init("'\(first)' is here", at: f.keyMark(first)!)])
             ok = false
-        } else {
-            let key = given[0]
+        } else if let key = given.first {
             switch key {
             case "maxImageCount":
                 limit = f.int(key, min: 1).map { .maxImageCount($0.value) }

@@ -73,21 +73,21 @@ struct RepositoryDecoder {
 
     /// The repository's own keys, then every default it does not set; tags are merged key by key.
     func merge(_ node: Node, defaults: [Pair]) -> Node? {
-        guard var pairs = node.mapping else {
+        guard let own = node.mapping else {
             findings.error("a repository must be a mapping, got \(node.kindDescription)", at: node.mark)
             return nil
         }
         guard !defaults.isEmpty else { return node }
         // Mappings are small: searched rather than hashed.
-        let own = pairs.compactMap { $0.key.scalar }
+        var pairs = own
+        pairs.reserveCapacity(own.count + defaults.count)
         for d in defaults {
             guard let key = d.key.scalar else { continue }
-            if key == "tags", let i = pairs.firstIndex(where: { $0.key.scalar == "tags" }),
-               let repoTags = pairs[i].value.mapping, let defaultTags = d.value.mapping {
-                let ownTags = repoTags.compactMap { $0.key.scalar }
-                let inherited = defaultTags.filter { !ownTags.contains($0.key.scalar ?? "") }
+            let i = own.firstIndex { $0.key.isScalar(key) }
+            if key == "tags", let i, let repoTags = pairs[i].value.mapping, let defaultTags = d.value.mapping {
+                let inherited = defaultTags.filter { tag in !repoTags.contains { $0.key.scalar == (tag.key.scalar ?? "") } }
                 pairs[i].value = Node(.mapping(inherited + repoTags), mark: pairs[i].value.mark)
-            } else if !own.contains(key) {
+            } else if i == nil {
                 pairs.append(d)
             }
         }
@@ -221,14 +221,16 @@ struct RepositoryDecoder {
     }
 
     func checkEventIDs(_ repo: Repository) {
-        var seen: [String: Mark] = [:]
-        for rule in repo.onImageScanCompleted + repo.onImagePushed {
-            if let first = seen[rule.id.value] {
-                findings.error("duplicate event rule id '\(rule.id.value)' in repository '\(repo.id.value)'", at: rule.id.mark,
-                               notes: [.init("'\(rule.id.value)' first used here", at: first)])
-            } else {
-                seen[rule.id.value] = rule.id.mark
-            }
+        // A repository has a few event rules: each id is compared with those before it, in place.
+        let lists = (repo.onImageScanCompleted, repo.onImagePushed)
+        let count = lists.0.count + lists.1.count
+        func id(_ i: Int) -> Located<String> { i < lists.0.count ? lists.0[i].id : lists.1[i - lists.0.count].id }
+        for i in 0..<count where i > 0 {
+            let this = id(i)
+            // The first rule with this id, if an earlier one has it; each later one is reported.
+            guard let first = (0..<i).first(where: { id($0).value == this.value }) else { continue }
+            findings.error("duplicate event rule id '\(this.value)' in repository '\(repo.id.value)'", at: this.mark,
+                           notes: [.init("'\(this.value)' first used here", at: id(first).mark)])
         }
     }
 
@@ -322,7 +324,7 @@ struct RepositoryDecoder {
             findings.warning("repository '\(repo.id.value)' does not scan images on push; set 'imageScanOnPush: true'",
                              at: f.value("imageScanOnPush")?.mark ?? at)
         }
-        let identityGrants = repo.grants.filter {
+        let firstIdentityGrant = repo.grants.first {
             switch $0.principal.value {
             case .role, .user: return true
             case .arn(let a): return env == nil || colonFields(a)[4] != env!.account
@@ -330,13 +332,13 @@ struct RepositoryDecoder {
             case .service: return false
             }
         }
-        if let first = identityGrants.first, env == nil || repo.repositoryName == nil {
+        if let first = firstIdentityGrant, env == nil || repo.repositoryName == nil {
             let missing = env == nil ? "stack.env" : "repositoryName"
             findings.warning(
                 "policy files for repository '\(repo.id.value)' name it with placeholders such as '${AWS::AccountId}' because '\(missing)' is not set",
                 at: first.mark)
         }
-        for rule in repo.onImageScanCompleted + repo.onImagePushed {
+        for rule in [repo.onImageScanCompleted, repo.onImagePushed].joined() {
             for target in rule.targets {
                 switch target.value.service {
                 case .sns, .sqs:
@@ -371,20 +373,26 @@ func isConstructID(_ s: String) -> Bool {
 
 /// `team/base-images` → `TeamBaseImages`, the CDK-style id of a repository known only by name.
 public func pascalCase(_ name: String) -> String {
-    if name.utf8.allSatisfy({ $0 < 0x80 }) {
-        var out: [UInt8] = []
-        out.reserveCapacity(name.utf8.count)
-        var startOfPart = true
-        for u in name.utf8 {
-            guard isASCIILetter(u) || isDigit(u) else {
-                startOfPart = true
-                continue
+    var text = name
+    // ASCII names (all valid repository names) are written byte by byte straight into the result.
+    let ascii: String? = text.withUTF8 { bytes in
+        guard bytes.allSatisfy({ $0 < 0x80 }) else { return nil }
+        return String(unsafeUninitializedCapacity: bytes.count) { out in
+            var n = 0
+            var startOfPart = true
+            for u in bytes {
+                guard isASCIILetter(u) || isDigit(u) else {
+                    startOfPart = true
+                    continue
+                }
+                out[n] = startOfPart && u >= 0x61 && u <= 0x7A ? u - 0x20 : u
+                n += 1
+                startOfPart = false
             }
-            out.append(startOfPart && u >= 0x61 && u <= 0x7A ? u - 0x20 : u)
-            startOfPart = false
+            return n
         }
-        return String(decoding: out, as: UTF8.self)
     }
+    if let ascii { return ascii }
     var out = ""
     for part in name.split(whereSeparator: { !($0.isASCII && ($0.isLetter || $0.isNumber)) }) {
         out += part.prefix(1).uppercased() + part.dropFirst()

@@ -272,7 +272,10 @@ public enum SpecLoader {
 
     static func decodePrincipal(_ node: Node, _ findings: Findings) -> Located<Principal>? {
         guard let f = Fields(node, known: principalKeys, what: "a principal", findings: findings) else { return nil }
-        let given = (node.mapping ?? []).compactMap { $0.key.scalar }.filter { f.has($0) }
+        var given: [String] = []
+        for pair in node.mapping ?? [] {
+            if let key = pair.key.scalar, f.has(key) { given.append(key) }
+        }
         guard given.count == 1, let kind = given.first, let text = f.string(kind) else {
             if given.count != 1 {
                 findings.error(

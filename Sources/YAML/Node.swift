@@ -49,6 +49,12 @@ public struct Node: Sendable {
         return nil
     }
 
+    /// Whether this is a scalar of exactly `text` (any style), read in place.
+    public func isScalar(_ text: String) -> Bool {
+        if case .scalar(let s, _) = kind { return s == text }
+        return false
+    }
+
     public var style: ScalarStyle? {
         if case .scalar(_, let s) = kind { return s }
         return nil
