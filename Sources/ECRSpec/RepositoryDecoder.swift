@@ -405,17 +405,19 @@ func parseTarget(_ arn: String) -> TargetARN? {
     // Read in bytes: the fields are cut at the first five colons, and only those kept become strings.
     var text = arn
     return text.withUTF8 { b -> TargetARN? in
-        /// The offsets of the first `limit` colons of `bytes`.
-        func colonOffsets(_ bytes: UnsafeBufferPointer<UInt8>, limit: Int) -> [Int] {
-            var offsets: [Int] = []
-            for i in bytes.indices where bytes[i] == UInt8(ascii: ":") {
-                if offsets.count == limit { break }
-                offsets.append(i)
+        /// The offset of the first colon of `bytes` at or after `start`.
+        func colon(in bytes: UnsafeBufferPointer<UInt8>, from start: Int) -> Int? {
+            var i = start
+            while i < bytes.count {
+                if bytes[i] == UInt8(ascii: ":") { return i }
+                i += 1
             }
-            return offsets
+            return nil
         }
-        let colons = colonOffsets(b, limit: 5)
-        guard colons.count == 5 else { return nil }
+        // The first five colons.
+        guard let c0 = colon(in: b, from: 0), let c1 = colon(in: b, from: c0 + 1), let c2 = colon(in: b, from: c1 + 1),
+              let c3 = colon(in: b, from: c2 + 1), let c4 = colon(in: b, from: c3 + 1) else { return nil }
+        let colons = (c0, c1, c2, c3, c4)
         func slice(_ from: Int, _ to: Int) -> UnsafeBufferPointer<UInt8> { UnsafeBufferPointer(rebasing: b[from..<to]) }
         func string(_ bytes: UnsafeBufferPointer<UInt8>) -> String { String(decoding: bytes, as: UTF8.self) }
         func equals(_ bytes: UnsafeBufferPointer<UInt8>, _ s: StaticString) -> Bool {
@@ -426,16 +428,16 @@ func parseTarget(_ arn: String) -> TargetARN? {
             !s.isEmpty && s.count <= 256
                 && extra.withUTF8Buffer { extra in s.allSatisfy { isASCIILetter($0) || isDigit($0) || extra.contains($0) } }
         }
-        let partitionBytes = slice(colons[0] + 1, colons[1])
-        guard equals(slice(0, colons[0]), "arn"),
+        let partitionBytes = slice(colons.0 + 1, colons.1)
+        guard equals(slice(0, colons.0), "arn"),
               equals(partitionBytes, "aws") || equals(partitionBytes, "aws-cn") || equals(partitionBytes, "aws-us-gov")
         else { return nil }
-        let service = slice(colons[1] + 1, colons[2])
-        let region = string(slice(colons[2] + 1, colons[3]))
-        let account = string(slice(colons[3] + 1, colons[4]))
+        let service = slice(colons.1 + 1, colons.2)
+        let region = string(slice(colons.2 + 1, colons.3))
+        let account = string(slice(colons.3 + 1, colons.4))
         guard isRegion(region), isAccountID(account) else { return nil }
         let partition = string(partitionBytes)
-        let rest = slice(colons[4] + 1, b.count)
+        let rest = slice(colons.4 + 1, b.count)
         if equals(service, "sns") || equals(service, "sqs") {
             guard isName(rest, extra: "-_.") else { return nil }
             return TargetARN(arn: arn, service: equals(service, "sns") ? .sns : .sqs, partition: partition, region: region,
@@ -443,14 +445,14 @@ func parseTarget(_ arn: String) -> TargetARN? {
         }
         if equals(service, "lambda") {
             // function:NAME or function:NAME:QUALIFIER
-            let cuts = colonOffsets(rest, limit: 3)
-            guard cuts.count == 1 || cuts.count == 2, equals(UnsafeBufferPointer(rebasing: rest[..<cuts[0]]), "function") else {
+            guard let first = colon(in: rest, from: 0), equals(UnsafeBufferPointer(rebasing: rest[..<first]), "function") else {
                 return nil
             }
-            let nameEnd = cuts.count == 2 ? cuts[1] : rest.count
-            let name = UnsafeBufferPointer(rebasing: rest[(cuts[0] + 1)..<nameEnd])
+            let second = colon(in: rest, from: first + 1)
+            if let second, colon(in: rest, from: second + 1) != nil { return nil }
+            let name = UnsafeBufferPointer(rebasing: rest[(first + 1)..<(second ?? rest.count)])
             guard isName(name, extra: "-_"), name.count <= 64,
-                  cuts.count == 1 || isName(UnsafeBufferPointer(rebasing: rest[(cuts[1] + 1)...]), extra: "-_$") else { return nil }
+                  second.map({ isName(UnsafeBufferPointer(rebasing: rest[($0 + 1)...]), extra: "-_$") }) ?? true else { return nil }
             return TargetARN(arn: arn, service: .lambda, partition: partition, region: region, account: account, name: string(name))
         }
         if equals(service, "events") {
