@@ -176,6 +176,51 @@ private func rule(_ status: TagStatus, priority: Int? = nil, prefixes: [String]?
         #expect(compact.0.text == #"{"Type":"AWS::IAM::Role","Fn::GetAtt":["",{"Fn::GetAtt":["Id","Arn"]}]}"#)
     }
 
+    /// Containers nested deeper than the 64 levels whose "no element yet" flags fit in one word,
+    /// some empty and some not at every level, written token by token through both sinks, read as
+    /// the same tree written by `JSONWriter`.
+    @Test func deepNestingReadsAsTheTree() {
+        var rng = SystemRandomNumberGenerator()
+        func tree(_ depth: Int) -> JSONValue {
+            if depth == 0 { return .int(depth) }
+            let inner = tree(depth - 1)
+            switch Int.random(in: 0..<4, using: &rng) {
+            case 0: return .array([inner])
+            case 1: return .array([.bool(true), inner, .array([])])
+            case 2: return .object([("k", inner)])
+            default: return .object([("e", .object([])), ("k", inner), ("s", .string("x"))])
+            }
+        }
+        func emit<S: JSONSink>(_ v: JSONValue, _ s: inout S) {
+            switch v {
+            case .array(let items):
+                s.beginArray()
+                for item in items { emit(item, &s) }
+                s.endArray()
+            case .object(let members):
+                s.beginObject()
+                for (key, value) in members {
+                    s.key(string: key)
+                    emit(value, &s)
+                }
+                s.endObject()
+            default:
+                s.value(v)
+            }
+        }
+        for depth in [63, 64, 65, 130] {
+            let v = tree(depth)
+            var compact = CompactJSON()
+            emit(v, &compact)
+            #expect(compact.text == JSONWriter.compact(v), "depth \(depth)")
+            var pretty = PrettyJSON(membersAt: 1)
+            pretty.key(string: "top")
+            emit(v, &pretty)
+            let whole = JSONWriter.pretty(.object([("top", v)]))
+            #expect("{" + pretty.text + "\n}\n" == whole, "depth \(depth)")
+        }
+    }
+
     @Test func prettyUsesOneSpaceAndAFinalNewline() {
         let v: JSONValue = .object([("a", .array([.int(1), .bool(true)])), ("b", .object([])), ("c", .array([]))])
         #expect(JSONWriter.pretty(v) == "{\n \"a\": [\n  1,\n  true\n ],\n \"b\": {},\n \"c\": []\n}\n")

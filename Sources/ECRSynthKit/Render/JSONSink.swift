@@ -79,13 +79,38 @@ extension JSONSink {
 /// Writes pretty JSON as `JSONWriter.prettyBytes` does (one space a level), starting inside an object
 /// whose members are `depth` levels deep: each member on its own line, separated by commas, without
 /// the braces. Pieces written this way and joined with "," read the same as the object written whole.
+/// A stack of flags, one per open container: the innermost 64 in the bits of one word (templates
+/// nest far less), deeper ones in an array.
+struct FlagStack {
+    private var bits: UInt64 = 0
+    private(set) var count = 0
+    private var deeper: [Bool] = []
+
+    var isEmpty: Bool { count == 0 }
+
+    mutating func push(_ flag: Bool) {
+        if count < 64 {
+            bits = flag ? bits | (1 << UInt64(count)) : bits & ~(1 << UInt64(count))
+        } else {
+            deeper.append(flag)
+        }
+        count += 1
+    }
+
+    mutating func pop() -> Bool {
+        precondition(count > 0, "a container closed that was never opened")
+        count -= 1
+        return count < 64 ? bits & (1 << UInt64(count)) != 0 : deeper.removeLast()
+    }
+}
+
 struct PrettyJSON: JSONTextSink {
     let out: ByteSink
     private var depth: Int
     /// Whether the innermost open container has no element yet; the same for the containers around
     /// it in `outerEmpty`, innermost last (kept apart, so a separator touches no array).
     private var empty = true
-    private var outerEmpty: [Bool] = []
+    private var outerEmpty = FlagStack()
     private var afterKey = false
 
     init(membersAt depth: Int, capacity: Int = 1024) {
@@ -124,7 +149,7 @@ struct PrettyJSON: JSONTextSink {
     mutating func open(_ bracket: UInt8) {
         startValue()
         out.append(bracket)
-        outerEmpty.append(empty)
+        outerEmpty.push(empty)
         empty = true
         depth += 1
     }
@@ -133,7 +158,7 @@ struct PrettyJSON: JSONTextSink {
     mutating func close(_ bracket: UInt8) {
         depth -= 1
         if !empty { JSONWriter.newline(out, depth) }
-        empty = outerEmpty.removeLast()
+        empty = outerEmpty.pop()
         out.append(bracket)
     }
 
@@ -149,7 +174,7 @@ struct CompactJSON: JSONTextSink {
     /// Whether the innermost open container has no element yet (true at the top level, where no
     /// separator is written); the containers around it in `outerEmpty`, innermost last.
     private var empty = true
-    private var outerEmpty: [Bool] = []
+    private var outerEmpty = FlagStack()
     private var afterKey = false
 
     init(capacity: Int = 256) {
@@ -182,12 +207,12 @@ struct CompactJSON: JSONTextSink {
     mutating func open(_ bracket: UInt8) {
         startValue()
         out.append(bracket)
-        outerEmpty.append(empty)
+        outerEmpty.push(empty)
         empty = true
     }
 
     mutating func close(_ bracket: UInt8) {
-        empty = outerEmpty.removeLast()
+        empty = outerEmpty.pop()
         out.append(bracket)
     }
 
