@@ -20,7 +20,15 @@ public final class RepositoryPrefetch: ParseObserver, @unchecked Sendable {
         var defaultsMark: Mark?
         var env: Environment?
         var defaults: [Pair]
+        /// What to do next with each decoded repository, made from `follow` for this stack.
+        var next: (@Sendable (Repository) -> AnyObject)?
     }
+
+    /// The next step for each repository (the planning that follows decoding, which depends only
+    /// on the repository and its stack), done as soon as it is decoded, on the thread that decoded
+    /// it. Given the stack the repositories are decoded against, it returns that step. Set before
+    /// the parse; the results come from `followed()`.
+    public var follow: (@Sendable (StackSpec) -> @Sendable (Repository) -> AnyObject)?
 
     private let lock = Lock()
     private let available = DispatchSemaphore(value: 0)
@@ -33,6 +41,10 @@ public final class RepositoryPrefetch: ParseObserver, @unchecked Sendable {
     // Guarded by `lock`.
     private var items: [Node] = []
     private var results: [(Repository?, [Diagnostic])] = []
+    /// The next step's result for each repository decoded, beside `results`.
+    private var nextResults: [AnyObject?] = []
+    /// Handed over by `decoded`: the next step's results of the repositories decoded, in order.
+    private var handedNext: [AnyObject]?
     private var claimed = 0
     private var finished = 0
     private var closed = false
@@ -76,6 +88,7 @@ public final class RepositoryPrefetch: ParseObserver, @unchecked Sendable {
         let wake = lock.locked {
             items.append(item)
             results.append((nil, []))
+            nextResults.append(nil)
             guard waiting, items.count - claimed >= Self.batch else { return false }
             waiting = false
             return true
@@ -83,9 +96,10 @@ public final class RepositoryPrefetch: ParseObserver, @unchecked Sendable {
         if wake { available.signal() }
         if context == nil, index + 1 == Self.start {
             let scratch = Findings()
-            context = Context(stackMark: stackNode?.mark, defaultsMark: defaultsNode?.mark,
-                              env: stackNode.flatMap { SpecLoader.decodeStack($0, scratch) }?.env,
-                              defaults: defaultsNode.map { SpecLoader.defaultPairs($0, scratch) } ?? [])
+            let stack = stackNode.flatMap { SpecLoader.decodeStack($0, scratch) }
+            context = Context(stackMark: stackNode?.mark, defaultsMark: defaultsNode?.mark, env: stack?.env,
+                              defaults: defaultsNode.map { SpecLoader.defaultPairs($0, scratch) } ?? [],
+                              next: stack.flatMap { stack in follow.map { $0(stack) } })
             sequenceMark = sequence
             group.enter()
             DispatchQueue.global().async {
@@ -147,8 +161,10 @@ public final class RepositoryPrefetch: ParseObserver, @unchecked Sendable {
         guard let context else { return }
         let findings = Findings()
         let repo = RepositoryDecoder(findings: findings, env: context.env).decode(node, defaults: context.defaults)
+        let next = repo.flatMap { repo in context.next.map { $0(repo) } }
         lock.locked {
             results[i] = (repo, findings.diagnostics)
+            nextResults[i] = next
             finished += 1
         }
     }
@@ -185,9 +201,31 @@ public final class RepositoryPrefetch: ParseObserver, @unchecked Sendable {
                   finished == count else { return nil }
             var done: [(Repository?, [Diagnostic])] = []
             swap(&done, &results)
+            // The next step's results go with the repositories the loader keeps (those decoded),
+            // when every one of them has one.
+            var next: [AnyObject] = []
+            next.reserveCapacity(done.count)
+            for (k, (repo, _)) in done.enumerated() where repo != nil {
+                guard let result = nextResults[k] else {
+                    next = []
+                    break
+                }
+                next.append(result)
+            }
+            handedNext = next.count == done.count(where: { $0.0 != nil }) ? next : nil
+            nextResults = []
             finished = 0
             handedOver = true
             return done
+        }
+    }
+
+    /// The next step's results (see `follow`) of the repositories the loader took from `decoded`,
+    /// in their order; nil when it took none, or when one has no result. Hands them over once.
+    public func followed() -> [AnyObject]? {
+        lock.locked {
+            defer { handedNext = nil }
+            return handedNext
         }
     }
 }

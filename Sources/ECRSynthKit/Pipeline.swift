@@ -19,7 +19,7 @@ public enum Pipeline {
         let loaded = load(bytes, limits: limits)
         guard let spec = loaded.spec else { return Checked(spec: nil, stacks: nil, diagnostics: loaded.diagnostics) }
         let loadDiagnostics = loaded.diagnostics
-        let (plan, planDiagnostics) = Timings.measure("plan") { Planner.plan(spec) }
+        let (plan, planDiagnostics) = Timings.measure("plan") { Planner.plan(spec, early: loaded.planned) }
         let (stacks, splitDiagnostics) = Timings.measure("split") { StackSplitter.split(plan, previous: previous) }
         ExitParking.park(plan)
         let all = (loadDiagnostics + planDiagnostics + splitDiagnostics).normalized()
@@ -29,9 +29,15 @@ public enum Pipeline {
     /// Parses and decodes. The document tree is not needed after decoding: a command-line run parks
     /// it until exit (freeing it node by node cost 8 % of synth's time at 10,000 repositories, for
     /// about 30 MB more peak memory); otherwise it is freed on return, before planning.
-    static func load(_ bytes: [UInt8], limits: ParseLimits) -> (spec: Spec?, diagnostics: [Diagnostic]) {
-        // Repositories are decoded on a second thread while the parser reads on.
+    static func load(_ bytes: [UInt8], limits: ParseLimits)
+        -> (spec: Spec?, diagnostics: [Diagnostic], planned: [Planner.RepositoryParts]?) {
+        // Repositories are decoded on a second thread while the parser reads on, and each is planned
+        // as soon as it is decoded.
         let prefetch = RepositoryPrefetch()
+        prefetch.follow = { stack in
+            let planner = Planner.repositoryPlanner(stack: stack)
+            return { repo in planner(repo) }
+        }
         let root: Node?
         do {
             root = try Timings.measure("parse") { () throws(YAMLError) in
@@ -39,12 +45,15 @@ public enum Pipeline {
             }
         } catch {
             prefetch.abandon()
-            return (nil, error.problems.map(\.diagnostic))
+            return (nil, error.problems.map(\.diagnostic), nil)
         }
         return Timings.measure("decode") {
             prefetch.finish()
             defer { ExitParking.park(root as Any) }
-            return SpecLoader.load(root: root, prefetched: prefetch)
+            let (spec, diagnostics) = SpecLoader.load(root: root, prefetched: prefetch)
+            // The planned parts are those of the repositories the loader took from the prefetch.
+            let planned = prefetch.followed()?.map { unsafeDowncast($0, to: Planner.RepositoryParts.self) }
+            return (spec, diagnostics, planned)
         }
     }
 

@@ -10,7 +10,8 @@
 //   - a JSON template does not read back (JSONReader) as the value it was written from;
 //   - a YAML template does not read back (YAMLParser) as the same tree, or holds a plain scalar that a
 //     YAML 1.1 reader (CloudFormation's) would take for a number, boolean, null or date instead of a string;
-//   - repositories decoded while parsing (RepositoryPrefetch) give other diagnostics than decoding after.
+//   - repositories decoded (and planned) while parsing (RepositoryPrefetch) give other diagnostics, or
+//     other files, than decoding and planning after.
 import ECRSpec
 import ECRSynthKit
 import YAML
@@ -56,18 +57,32 @@ public func fuzzOne(_ data: UnsafeRawPointer, _ size: Int) -> CInt {
     return 0
 }
 
-/// Loads `bytes` with and without the repositories decoded during the parse: the same diagnostics.
+/// Loads `bytes` with and without the repositories decoded (and planned) during the parse: the same
+/// diagnostics, and the same plan diagnostics and files.
 func checkEarlyDecoding(_ bytes: [UInt8]) {
     let prefetch = RepositoryPrefetch()
+    prefetch.follow = { stack in
+        let planner = Planner.repositoryPlanner(stack: stack)
+        return { planner($0) }
+    }
     guard let root = try? YAMLParser.parse(bytes, observer: prefetch) else {
         prefetch.abandon()
         return
     }
     prefetch.finish()
     guard prefetch.isActive else { return }
-    let early = SpecLoader.load(root: root, prefetched: prefetch).diagnostics
-    if early != SpecLoader.load(root: root).diagnostics {
+    let early = SpecLoader.load(root: root, prefetched: prefetch)
+    if early.diagnostics != SpecLoader.load(root: root).diagnostics {
         fatalError("repositories decoded while parsing give other diagnostics than decoding after the parse")
+    }
+    guard let spec = early.spec, let planned = prefetch.followed() else { return }
+    let a = Planner.plan(spec, early: planned.map { unsafeDowncast($0, to: Planner.RepositoryParts.self) })
+    let b = Planner.plan(spec)
+    if a.diagnostics != b.diagnostics {
+        fatalError("repositories planned while parsing give other diagnostics than planning after the parse")
+    }
+    if Pipeline.render(StackSplitter.split(a.plan).stacks) != Pipeline.render(StackSplitter.split(b.plan).stacks) {
+        fatalError("repositories planned while parsing give other files than planning after the parse")
     }
 }
 

@@ -6,17 +6,26 @@ public enum Planner {
     /// `ecr:GetAuthorizationToken` on `*`, which every pull or push grant to a principal brings along.
     static let tokenStatement = Statement(actions: ["ecr:GetAuthorizationToken"], resources: [.string("*")])
 
-    public static func plan(_ spec: Spec) -> (plan: Plan, diagnostics: [Diagnostic]) {
-        let stackName = spec.stack.name.value
-        let env = spec.stack.env
-        // What concerns one repository alone is planned in parallel; what repositories share (the
-        // identity policies of principals, cross-account and target policy files) in spec order.
-        let stackTags = sortedTags(spec.stack.tags)
-        // Each repository's plan, its diagnostics, and the statement each grant to a role or user adds
-        // to that principal's policy (made here, in parallel; only collected below).
-        let parts = Parallel.map(spec.repositories.count) { i in
-            let (plan, diagnostics) = planRepository(spec.repositories[i], stack: stackName, env: env, stackTags: stackTags,
-                                                     specTags: spec.stack.tags)
+    /// One repository's plan, its diagnostics, and the statement each grant to a role or user adds
+    /// to that principal's policy: all of planning that concerns the repository alone.
+    public final class RepositoryParts: @unchecked Sendable {
+        let plan: RepositoryPlan
+        let diagnostics: [Diagnostic]
+        let identity: [Statement?]
+
+        init(plan: RepositoryPlan, diagnostics: [Diagnostic], identity: [Statement?]) {
+            self.plan = plan
+            self.diagnostics = diagnostics
+            self.identity = identity
+        }
+    }
+
+    /// Plans repositories of `stack` one at a time, each on its own (see `RepositoryParts`).
+    public static func repositoryPlanner(stack: StackSpec) -> @Sendable (Repository) -> RepositoryParts {
+        let stackTags = sortedTags(stack.tags)
+        return { repo in
+            let (plan, diagnostics) = planRepository(repo, stack: stack.name.value, env: stack.env, stackTags: stackTags,
+                                                     specTags: stack.tags)
             let arn = JSONValue.getAtt(plan.logicalID, "Arn")
             let identity = plan.repository.grants.map { grant -> Statement? in
                 switch grant.principal.value {
@@ -24,7 +33,24 @@ public enum Planner {
                 default: nil
                 }
             }
-            return (plan, diagnostics, identity)
+            return RepositoryParts(plan: plan, diagnostics: diagnostics, identity: identity)
+        }
+    }
+
+    /// Plans `spec`. `early` holds the parts of its repositories, in order, when they were planned
+    /// already (while the spec was parsed).
+    public static func plan(_ spec: Spec, early: [RepositoryParts]? = nil) -> (plan: Plan, diagnostics: [Diagnostic]) {
+        let stackName = spec.stack.name.value
+        let env = spec.stack.env
+        // What concerns one repository alone is planned in parallel (or was already); what
+        // repositories share (the identity policies of principals, cross-account and target policy
+        // files) in spec order.
+        let parts: [RepositoryParts]
+        if let early, early.count == spec.repositories.count {
+            parts = early
+        } else {
+            let planner = repositoryPlanner(stack: spec.stack)
+            parts = Parallel.map(spec.repositories.count) { i in planner(spec.repositories[i]) }
         }
         var diagnostics: [Diagnostic] = []
         var repos: [RepositoryPlan] = []
@@ -61,8 +87,9 @@ public enum Planner {
             }
         }
 
-        for (plan, repoDiagnostics, identity) in parts {
-            diagnostics += repoDiagnostics
+        for part in parts {
+            let plan = part.plan, identity = part.identity
+            diagnostics += part.diagnostics
             order.append(.repository(repos.count))
             for event in plan.events {
                 for t in event.targets {
