@@ -56,15 +56,16 @@ public enum SpecLoader {
                 // Repositories are independent until the checks across them below: decoded while the
                 // spec was parsed, or now in parallel.
                 let early = prefetched?.decoded(stack: top.value("stack"), defaults: top.value("defaults"), repositories: list)
-                let decoded = early ?? Parallel.map(items.count) { [defaults] i in
+                var decoded = early ?? Parallel.map(items.count) { [defaults] i in
                     let own = Findings()
                     let repo = RepositoryDecoder(findings: own, env: env).decode(items[i], defaults: defaults)
                     return (repo, own.diagnostics)
                 }
                 repositories.reserveCapacity(decoded.count)
-                for (repo, diagnostics) in decoded {
-                    findings.diagnostics += diagnostics
-                    if let repo { repositories.append(repo) }
+                // Moved out, not copied: a copy of a repository retains all it holds.
+                for i in decoded.indices {
+                    findings.diagnostics += decoded[i].1
+                    if let repo = decoded[i].0.take() { repositories.append(repo) }
                 }
             } else {
                 findings.error("'repositories' must be a list, got \(list.kindDescription)", at: list.mark)

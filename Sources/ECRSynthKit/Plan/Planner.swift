@@ -12,11 +12,16 @@ public enum Planner {
         let plan: RepositoryPlan
         let diagnostics: [Diagnostic]
         let identity: [Statement?]
+        /// The event targets whose own policy must let EventBridge deliver (a statement for each,
+        /// gathered into the target policy files), in the order of the plan's events and targets.
+        let deliveries: [(target: TargetARN, statement: Statement)]
 
-        init(plan: RepositoryPlan, diagnostics: [Diagnostic], identity: [Statement?]) {
+        init(plan: RepositoryPlan, diagnostics: [Diagnostic], identity: [Statement?],
+             deliveries: [(target: TargetARN, statement: Statement)]) {
             self.plan = plan
             self.diagnostics = diagnostics
             self.identity = identity
+            self.deliveries = deliveries
         }
     }
 
@@ -33,7 +38,16 @@ public enum Planner {
                 default: nil
                 }
             }
-            return RepositoryParts(plan: plan, diagnostics: diagnostics, identity: identity)
+            var deliveries: [(target: TargetARN, statement: Statement)] = []
+            for event in plan.events {
+                for t in event.targets {
+                    let target = t.target
+                    let crossAccountBus = target.service == .eventBus && stack.env != nil && target.account != stack.env?.account
+                    guard (target.service != .eventBus && t.permissionLogicalID == nil) || crossAccountBus else { continue }
+                    deliveries.append((target, deliveryStatement(to: target, stack: stack.name.value, env: stack.env)))
+                }
+            }
+            return RepositoryParts(plan: plan, diagnostics: diagnostics, identity: identity, deliveries: deliveries)
         }
     }
 
@@ -91,19 +105,13 @@ public enum Planner {
             let plan = part.plan, identity = part.identity
             diagnostics += part.diagnostics
             order.append(.repository(repos.count))
-            for event in plan.events {
-                for t in event.targets {
-                    let target = t.target
-                    let crossAccountBus = target.service == .eventBus && env != nil && target.account != env?.account
-                    guard (target.service != .eventBus && t.permissionLogicalID == nil) || crossAccountBus else { continue }
-                    let statement = deliveryStatement(to: target, stack: stackName, env: env)
-                    if let i = targetIndex[target.arn] {
-                        targetPolicies[i].statements.append(statement)
-                    } else {
-                        let stem = "\(target.service.rawValue)-\(target.region)-\(target.account)-\(target.name)"
-                        targetIndex[target.arn] = targetPolicies.count
-                        targetPolicies.append(TargetPolicy(target: target, fileStem: stem, statements: [statement]))
-                    }
+            for (target, statement) in part.deliveries {
+                if let i = targetIndex[target.arn] {
+                    targetPolicies[i].statements.append(statement)
+                } else {
+                    let stem = "\(target.service.rawValue)-\(target.region)-\(target.account)-\(target.name)"
+                    targetIndex[target.arn] = targetPolicies.count
+                    targetPolicies.append(TargetPolicy(target: target, fileStem: stem, statements: [statement]))
                 }
             }
             for (g, grant) in plan.repository.grants.enumerated() {
@@ -134,6 +142,9 @@ public enum Planner {
             }
             repos.append(plan)
         }
+        // Freed object by object, the parts (their statements and diagnostics) would take the main
+        // thread a few milliseconds at 10,000 repositories; a command-line run leaves them to the exit.
+        ExitParking.park(parts)
         for reader in spec.authorizationTokenReaders {
             switch reader.value {
             case .role, .user:
