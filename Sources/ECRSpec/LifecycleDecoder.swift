@@ -96,14 +96,14 @@ struct LifecycleDecoder {
                 ok = false
             }
         }
-        for p in (prefixes ?? []) where p.value.isEmpty {
-            findings.error("a tag prefix or pattern must not be empty", at: p.mark)
-            ok = false
+        func rejectEmpty(_ list: [Located<String>]?) {
+            for p in list ?? [] where p.value.isEmpty {
+                findings.error("a tag prefix or pattern must not be empty", at: p.mark)
+                ok = false
+            }
         }
-        for p in (patterns ?? []) where p.value.isEmpty {
-            findings.error("a tag prefix or pattern must not be empty", at: p.mark)
-            ok = false
-        }
+        rejectEmpty(prefixes)
+        rejectEmpty(patterns)
         // 6. exactly one limit: the first two of the limit keys written, and how many there are.
         var given: (first: String?, second: String?, count: Int) = (nil, nil, 0)
         for key in Self.limitKeys where f.has(key) {

@@ -225,7 +225,7 @@ struct RepositoryDecoder {
         let lists = (repo.onImageScanCompleted, repo.onImagePushed)
         let count = lists.0.count + lists.1.count
         func id(_ i: Int) -> Located<String> { i < lists.0.count ? lists.0[i].id : lists.1[i - lists.0.count].id }
-        for i in 0..<count where i > 0 {
+        for i in 0..<count {
             let this = id(i)
             // The first rule with this id, if an earlier one has it; each later one is reported.
             guard let first = (0..<i).first(where: { id($0).value == this.value }) else { continue }

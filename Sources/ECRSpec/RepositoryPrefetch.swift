@@ -203,16 +203,9 @@ public final class RepositoryPrefetch: ParseObserver, @unchecked Sendable {
             swap(&done, &results)
             // The next step's results go with the repositories the loader keeps (those decoded),
             // when every one of them has one.
-            var next: [AnyObject] = []
-            next.reserveCapacity(done.count)
-            for (k, (repo, _)) in done.enumerated() where repo != nil {
-                guard let result = nextResults[k] else {
-                    next = []
-                    break
-                }
-                next.append(result)
-            }
-            handedNext = next.count == done.count(where: { $0.0 != nil }) ? next : nil
+            let kept = done.indices.filter { done[$0].0 != nil }
+            let next = kept.compactMap { nextResults[$0] }
+            handedNext = next.count == kept.count ? next : nil
             nextResults = []
             finished = 0
             handedOver = true

@@ -26,9 +26,11 @@ public enum Pipeline {
         return Checked(spec: spec, stacks: all.hasErrors ? nil : stacks, diagnostics: all)
     }
 
-    /// Parses and decodes. The document tree is not needed after decoding: a command-line run parks
-    /// it until exit (freeing it node by node cost 8 % of synth's time at 10,000 repositories, for
-    /// about 30 MB more peak memory); otherwise it is freed on return, before planning.
+    /// Parses and decodes, and returns the repositories' parts when they were planned during the
+    /// parse (see `RepositoryPrefetch.follow`). The document tree is not needed after decoding: a
+    /// command-line run parks it until exit (freeing it node by node cost 8 % of synth's time at
+    /// 10,000 repositories, for about 30 MB more peak memory); otherwise it is freed on return,
+    /// before planning.
     static func load(_ bytes: [UInt8], limits: ParseLimits)
         -> (spec: Spec?, diagnostics: [Diagnostic], planned: [Planner.RepositoryParts]?) {
         // Repositories are decoded on a second thread while the parser reads on, and each is planned

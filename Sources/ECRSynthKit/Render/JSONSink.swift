@@ -76,9 +76,6 @@ extension JSONSink {
     }
 }
 
-/// Writes pretty JSON as `JSONWriter.prettyBytes` does (one space a level), starting inside an object
-/// whose members are `depth` levels deep: each member on its own line, separated by commas, without
-/// the braces. Pieces written this way and joined with "," read the same as the object written whole.
 /// A stack of flags, one per open container: the innermost 64 in the bits of one word (templates
 /// nest far less), deeper ones in an array.
 struct FlagStack {
@@ -104,6 +101,9 @@ struct FlagStack {
     }
 }
 
+/// Writes pretty JSON as `JSONWriter.prettyBytes` does (one space a level), starting inside an object
+/// whose members are `depth` levels deep: each member on its own line, separated by commas, without
+/// the braces. Pieces written this way and joined with "," read the same as the object written whole.
 struct PrettyJSON: JSONTextSink {
     let out: ByteSink
     private var depth: Int
