@@ -260,7 +260,7 @@ def main():
         # Judged in both passes. In the main pass against the floor itself. In the delete pass against
         # the floor writing its bytes in synth's files: there, creating each file costs the search past
         # the inodes the runs before freed, so the floor's 500 KB files are no floor for synth's
-        # output (at 10,000 the same bytes in synth's 817 files take the floor 2.5-2.7x as long).
+        # output (at 10,000 the same bytes in synth's 817 files take the floor 2.0-2.7x as long).
         # The floor with synth's durability, and the delete pass against the floor itself, are shown.
         check("synth of 10,000 repositories within 3x the floor",
               f"{ratio:.1f}x (outputs deleted: {ratio_files:.1f}x the floor in synth's files, "
