@@ -45,7 +45,7 @@ struct Fields {
         self.mapping = mapping
         entries.reserveCapacity(mapping.count)
         for slot in mapping.indices {
-            guard let key = mapping[slot].key.scalar, mapping[slot].key.mapping == nil else {
+            guard let key = mapping[slot].key.scalar else {
                 findings.error("keys must be text, got \(mapping[slot].key.kindDescription)", at: mapping[slot].key.mark)
                 continue
             }

@@ -104,14 +104,13 @@ struct LifecycleDecoder {
         }
         rejectEmpty(prefixes)
         rejectEmpty(patterns)
-        // 6. exactly one limit: the first two of the limit keys written, and how many there are.
-        var given: (first: String?, second: String?, count: Int) = (nil, nil, 0)
+        // 6. exactly one limit: the first two of the limit keys written (a second is one too many).
+        var given: (first: String?, second: String?) = (nil, nil)
         for key in Self.limitKeys where f.has(key) {
-            if given.count == 0 { given.first = key } else if given.count == 1 { given.second = key }
-            given.count += 1
+            if given.first == nil { given.first = key } else if given.second == nil { given.second = key }
         }
         var limit: LifecycleLimit?
-        if given.count == 0 {
+        if given.first == nil {
             findings.error(
                 "a lifecycle rule needs one of 'maxImageCount', 'maxImageAge', 'maxTimeSinceLastPull' or 'maxTimeInArchive'",
                 at: node.mark)
@@ -145,7 +144,7 @@ struct LifecycleDecoder {
         if f.has("storageClass") && storageClass == nil || f.has("action") && action == nil { ok = false }
 
         // Storage class and action combinations (ECR's rules for archive).
-        if let key = given.first, given.count == 1 {
+        if let key = given.first, given.second == nil {
             let cls = storageClass ?? .standard
             let act = action ?? .expire
             switch key {

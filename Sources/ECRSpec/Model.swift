@@ -111,6 +111,9 @@ public struct Repository: Sendable {
     public var lifecycleRules: [LifecycleRule]
     public var onImageScanCompleted: [EventRule]
     public var onImagePushed: [EventRule]
+    /// All its event rules in the order the CDK adds them: scan-completed rules, then pushed ones
+    /// (the two lists read one after the other, not joined into a new one).
+    public var eventRules: FlattenSequence<[[EventRule]]> { [onImageScanCompleted, onImagePushed].joined() }
     public var grants: [Grant]
     public var resourcePolicy: [Located<JSONValue>]
     /// Pins the repository to one stack of a split spec (`NAME` or `NAME-N`).

@@ -85,7 +85,7 @@ struct RepositoryDecoder {
             guard let key = d.key.scalar else { continue }
             let i = own.firstIndex { $0.key.isScalar(key) }
             if key == "tags", let i, let repoTags = pairs[i].value.mapping, let defaultTags = d.value.mapping {
-                let inherited = defaultTags.filter { tag in !repoTags.contains { $0.key.scalar == (tag.key.scalar ?? "") } }
+                let inherited = defaultTags.filter { tag in !repoTags.contains { $0.key.isScalar(tag.key.scalar ?? "") } }
                 pairs[i].value = Node(.mapping(inherited + repoTags), mark: pairs[i].value.mark)
             } else if i == nil {
                 pairs.append(d)
@@ -221,16 +221,14 @@ struct RepositoryDecoder {
     }
 
     func checkEventIDs(_ repo: Repository) {
-        // A repository has a few event rules: each id is compared with those before it, in place.
-        let lists = (repo.onImageScanCompleted, repo.onImagePushed)
-        let count = lists.0.count + lists.1.count
-        func id(_ i: Int) -> Located<String> { i < lists.0.count ? lists.0[i].id : lists.1[i - lists.0.count].id }
-        for i in 0..<count {
-            let this = id(i)
+        // A repository has a few event rules (nearly always one): each id is compared with those before it.
+        guard repo.onImageScanCompleted.count + repo.onImagePushed.count > 1 else { return }
+        for (i, rule) in repo.eventRules.enumerated() {
+            let id = rule.id
             // The first rule with this id, if an earlier one has it; each later one is reported.
-            guard let first = (0..<i).first(where: { id($0).value == this.value }) else { continue }
-            findings.error("duplicate event rule id '\(this.value)' in repository '\(repo.id.value)'", at: this.mark,
-                           notes: [.init("'\(this.value)' first used here", at: id(first).mark)])
+            guard let first = repo.eventRules.prefix(i).first(where: { $0.id.value == id.value }) else { continue }
+            findings.error("duplicate event rule id '\(id.value)' in repository '\(repo.id.value)'", at: id.mark,
+                           notes: [.init("'\(id.value)' first used here", at: first.id.mark)])
         }
     }
 
@@ -338,7 +336,7 @@ struct RepositoryDecoder {
                 "policy files for repository '\(repo.id.value)' name it with placeholders such as '${AWS::AccountId}' because '\(missing)' is not set",
                 at: first.mark)
         }
-        for rule in [repo.onImageScanCompleted, repo.onImagePushed].joined() {
+        for rule in repo.eventRules {
             for target in rule.targets {
                 switch target.value.service {
                 case .sns, .sqs:

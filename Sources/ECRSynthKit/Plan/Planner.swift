@@ -191,7 +191,7 @@ public enum Planner {
             lifecycleText = text
         }
         var events: [EventPlan] = []
-        for rule in repo.onImageScanCompleted + repo.onImagePushed {
+        for rule in repo.eventRules {
             var event = EventPlan(rule: rule, logicalID: LogicalID.make([repo.id.value, rule.id.value, "Resource"]), targets: [],
                                   eventsRole: nil)
             for (k, t) in rule.targets.enumerated() {
